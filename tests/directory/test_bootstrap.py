@@ -1,0 +1,117 @@
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from directory import routing
+from directory.models import Category, Official, Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    models = [m for m in apps.get_models() if m._meta.app_label in {"accounts", "directory", "auth"}]
+    return {m._meta.label: m.objects.count() for m in models}
+
+
+def test_bootstrap_twice_leaves_identical_rows():
+    call_command("bootstrap", stdout=io.StringIO())
+    first = _counts()
+    call_command("bootstrap", stdout=io.StringIO())
+    assert _counts() == first
+    assert first["directory.Official"] == 34
+    assert first["directory.Organization"] == 15
+    assert first["directory.Category"] == 14
+
+
+def test_staff_accounts_have_no_usable_password_and_admins_get_admin_access(reference_data):
+    for official in Official.objects.select_related("user"):
+        assert not official.user.has_usable_password()
+    admins = Official.objects.filter(role=Official.Role.ADMINISTRATOR).select_related("user")
+    assert sorted(a.appendix_row for a in admins) == [21, 22, 23]
+    for admin in admins:
+        assert admin.user.is_staff
+        assert admin.user.has_perm("directory.change_category")
+        assert not admin.user.is_superuser
+    moderator = Official.objects.get(appendix_row=1).user
+    assert not moderator.is_staff
+
+
+def test_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("bootstrap", "--demo", stdout=io.StringIO())
+
+
+def test_demo_prints_logins_and_sets_passwords(settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("bootstrap", "--demo", stdout=out)
+    assert "citizen@demo.zarechny.local" in out.getvalue()
+    assert Official.objects.get(appendix_row=1).user.check_password("zarechny-demo")
+
+
+def _names(officials):
+    return sorted(o.user.full_name.split()[0] for o in officials)
+
+
+# Appendix 2, read by hand: category → surnames of its moderators, and per organisation its answerers.
+EXPECTED = {
+    "Ямы на дорогах": (["Дементьев", "Дильман"], {"Администрация": ["Балотина", "Дементьев", "Дильман"]}),
+    "Неубранный мусор": (["Дементьев", "Дильман"], {"Администрация": ["Дементьев", "Дильман", "Максимова"]}),
+    "Не убран снег": (["Дементьев", "Дильман"], {"Администрация": ["Дементьев", "Дильман"]}),
+    "Освещение": (
+        ["Дементьев", "Дильман", "Шошкин"],
+        {"МП «Горэлектросеть»": ["Шошкин"], "Администрация": ["Дементьев", "Дильман"]},
+    ),
+    "Наказ депутату": (["Пензин"], {"Собрание представителей": ["Кравецкая", "Пензин"]}),
+    "Строительство": (["Палаткин"], {"Администрация": ["Королева", "Палаткин", "Соболева", "Чугунова"]}),
+    "Другая проблема": ([], {"Администрация": ["Киндяева"]}),
+    "Машина на газоне": ([], {"Администрация": ["Алмаев"]}),
+    "Коронавирус": (["Климанов"], {"Администрация": ["Климанов"]}),
+    "Обеспечение мобильности": (["Мельников"], {"Департамент социального развития": ["Мельников"]}),
+    "Бродячие животные": (["Новожилова"], {"МКУ «Управление МТО»": ["Новожилова"]}),
+    "Благоустройство": (
+        ["Дементьев", "Дильман"],
+        {"Администрация": ["Дементьев", "Дильман", "Лямуков"], "МКУ «КБУ»": ["Симаков"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("category_name", sorted(EXPECTED))
+def test_who_moderates_and_answers_matches_appendix_2(reference_data, category_name):
+    category = Category.objects.get(name=category_name)
+    moderators, answerers = EXPECTED[category_name]
+    assert _names(routing.category_moderators(category)) == moderators
+    for short_name, names in answerers.items():
+        org = Organization.objects.get(short_name=short_name)
+        assert _names(routing.category_answerers(category, org)) == names, short_name
+
+
+def test_housing_problems_go_to_six_organisations(reference_data):
+    category = Category.objects.get(name="Проблемы ЖКХ")
+    orgs = category.executing_organizations()
+    assert len(orgs) == 6
+    assert orgs[0].short_name == "МУП «ЖСКХ»"
+    answering = {o.short_name: _names(routing.category_answerers(category, o)) for o in orgs}
+    assert answering["ООО «ЭнергоПромРесурс»"] == ["Болонов", "Вельдин", "Киляков"]
+    assert answering["ООО «Управдом»"] == ["Канцерова", "Кулькова"]
+    assert _names(routing.category_moderators(category)) == ["Дементьев", "Дильман"]
+
+
+def test_supervisors_moderate_every_category_and_row_26_has_none(reference_data):
+    supervisors = Official.objects.filter(role=Official.Role.SUPERVISOR)
+    assert sorted(s.appendix_row for s in supervisors) == [18, 19]
+    for category in Category.objects.all():
+        assert all(routing.can_moderate(s, category) for s in supervisors)
+    row26 = Official.objects.get(appendix_row=26)
+    assert row26.role == Official.Role.EXECUTOR
+    assert row26.categories.count() == 0
+
+
+def test_coverage_flags_no_gaps_in_appendix_2(reference_data):
+    rows = {r["category"].name: r for r in routing.coverage()}
+    assert not [n for n, r in rows.items() if r["nobody_moderates"] or r["nobody_answers"]]
+    assert rows["Другая проблема"]["moderated_by_supervisors_only"]
+    assert rows["Машина на газоне"]["moderated_by_supervisors_only"]

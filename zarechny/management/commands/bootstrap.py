@@ -1,0 +1,94 @@
+"""`manage.py bootstrap [--demo]`: reference data, schedules and (on a laptop) demo accounts and messages."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from directory.loader import load_reference_data
+from directory.models import Official
+
+DEMO_PASSWORD = "zarechny-demo"
+# Appendix 2 rows that get a known password in demo mode: one person per role worth trying.
+DEMO_OFFICIAL_ROWS = {
+    1: "модератор: Администрация, дороги, ЖКХ, благоустройство",
+    3: "исполнитель: Администрация, «Ямы на дорогах»",
+    15: "модератор, который и отвечает: МП «Горэлектросеть», «Освещение»",
+    24: "исполнитель: МУП ЖСКХ, «Проблемы ЖКХ»",
+    18: "мониторинг работы платформы (все категории)",
+    21: "администратор (/admin/)",
+}
+DEMO_CITIZENS = [
+    ("citizen@demo.zarechny.local", "Иванова Анна Петровна"),
+    ("citizen2@demo.zarechny.local", "Петров Сергей Иванович"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load Appendix 2 and the topic tree idempotently; with --demo also demo accounts and messages."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo", action="store_true", help="demo passwords and messages (DEBUG only)")
+
+    def handle(self, *args, demo=False, **options):
+        if demo and not settings.DEBUG:
+            raise CommandError("bootstrap --demo sets known passwords and refuses to run with DEBUG off.")
+        self._update_site()
+        report = load_reference_data()
+        for label, bucket in (("created", report.created), ("updated", report.updated)):
+            if bucket:
+                self.stdout.write(f"{label}: " + ", ".join(f"{name} {n}" for name, n in bucket.items()))
+        self._ensure_schedules()
+        if demo:
+            self._demo()
+
+    def _update_site(self):
+        domain = urlsplit(settings.SITE_URL).netloc or "localhost"
+        Site.objects.update_or_create(
+            pk=settings.SITE_ID, defaults={"domain": domain, "name": "«Умный город» Заречный"}
+        )
+
+    def _ensure_schedules(self):
+        try:
+            from messages.tasks import ensure_schedules
+        except ImportError:  # the worker's tasks arrive with the worker issue
+            return
+        for line in ensure_schedules():
+            self.stdout.write(line)
+
+    @transaction.atomic
+    def _demo(self):
+        from allauth.account.models import EmailAddress
+
+        User = get_user_model()
+        lines = []
+        for row, what in DEMO_OFFICIAL_ROWS.items():
+            official = Official.objects.select_related("user").get(appendix_row=row)
+            official.user.set_password(DEMO_PASSWORD)
+            official.user.save(update_fields=["password"])
+            if official.role == Official.Role.ADMINISTRATOR:
+                official.user.is_staff = True
+                official.user.save(update_fields=["is_staff"])
+            lines.append((official.user.email, f"{official.user.full_name} — {what}"))
+        for email, name in DEMO_CITIZENS:
+            user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            lines.append((email, f"{name} — житель"))
+        try:
+            from messages.demo import create_demo_messages
+        except ImportError:
+            pass
+        else:
+            created = create_demo_messages()
+            self.stdout.write(f"demo messages: {created} created")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for email, what in lines:
+            self.stdout.write(f"  {email:<45} {what}")
