@@ -8,6 +8,13 @@ from django.core.management import call_command
 def _media_root(settings, tmp_path):
     """Every test writes its files into its own folder, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": "/files/"},
+        },
+    }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
@@ -15,3 +22,87 @@ def _media_root(settings, tmp_path):
 def reference_data(db):
     """The real Appendix 2 and topic tree, loaded the way production loads them."""
     call_command("bootstrap", verbosity=0, stdout=io.StringIO())
+
+
+# --- the cast (STYLE.md): one person per role, in a small world of two organisations ---------------
+
+
+@pytest.fixture
+def world(db):
+    from tests.factories import CategoryFactory, OrganizationFactory, RejectionReasonFactory, TopicFactory
+
+    administration = OrganizationFactory(key="adm", name="Администрация", short_name="Администрация")
+    kbu = OrganizationFactory(key="kbu", name="МКУ «КБУ»", short_name="МКУ «КБУ»")
+    roads = TopicFactory(key="roads", name="Дороги")
+    potholes = CategoryFactory(
+        key="potholes", name="Ямы на дорогах", topic=roads, responsible_organization=administration
+    )
+    potholes.participating_organizations.add(kbu)
+    lighting = CategoryFactory(
+        key="lighting", name="Освещение", topic=roads, responsible_organization=administration
+    )
+    RejectionReasonFactory(code="obscene", title="Нецензурная лексика")
+    RejectionReasonFactory(code="duplicate", title="Дубликат", regulation_ref="§4.4")
+    return {"administration": administration, "kbu": kbu, "potholes": potholes, "lighting": lighting}
+
+
+@pytest.fixture
+def category(world):
+    return world["potholes"]
+
+
+def _official(world, email, org, role, categories):
+    from tests.factories import OfficialFactory, UserFactory
+
+    user = UserFactory(email=email)
+    OfficialFactory(user=user, organization=world[org], role=role, categories=[world[c] for c in categories])
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def citizen(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="alice@example.ru", full_name="Алиса Иванова")
+
+
+@pytest.fixture
+def other_citizen(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="bob@example.ru", full_name="Борис Петров")
+
+
+@pytest.fixture
+def moderator(world):
+    return _official(world, "moderator@adm.ru", "administration", "moderator", ["potholes"])
+
+
+@pytest.fixture
+def other_category_moderator(world):
+    return _official(world, "lighting-mod@adm.ru", "administration", "moderator", ["lighting"])
+
+
+@pytest.fixture
+def executor(world):
+    return _official(world, "executor@adm.ru", "administration", "executor", ["potholes"])
+
+
+@pytest.fixture
+def other_org_executor(world):
+    return _official(world, "executor@kbu.ru", "kbu", "executor", ["potholes"])
+
+
+@pytest.fixture
+def supervisor(world):
+    return _official(world, "supervisor@city.ru", "administration", "supervisor", [])
+
+
+@pytest.fixture
+def admin_user(world):
+    user = _official(world, "admin@city.ru", "administration", "administrator", [])
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+    return user

@@ -79,7 +79,9 @@ def test_home_lists_topics_and_categories(client, reference_data, django_assert_
     assert "Дороги и транспорт" in body and "Ямы на дорогах" in body and "Наказ депутату" in body
 
 
-def test_directory_lists_organisations_with_their_categories(client, reference_data, django_assert_max_num_queries):
+def test_directory_lists_organisations_with_their_categories(
+    client, reference_data, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(6):
         response = client.get("/organizations/")
     body = response.content.decode()

@@ -1,0 +1,14 @@
+class MessageActionError(Exception):
+    """A forbidden or impossible action on a message. `str(error)` is the Russian text for the person.
+
+    `field` names the form field the error belongs to, when there is one.
+    """
+
+    def __init__(self, text, *, field=None, code="forbidden"):
+        super().__init__(text)
+        self.text = text
+        self.field = field
+        self.code = code
+
+    def __str__(self):
+        return self.text

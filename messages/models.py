@@ -1,0 +1,398 @@
+"""The domain core of §4–§7: a citizen's message and everything that happens to it.
+
+State changes never happen here directly: `messages/services.py` runs each transition in a transaction
+with a row lock and writes a MessageEvent (and the Notifications it implies) next to it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from directory.models import Category, Official, Organization, RejectionReason
+
+
+def private_storage():
+    return storages["private"]
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", "на модерации"
+    REGISTERED = "registered", "зарегистрировано"
+    REJECTED = "rejected", "отказано в регистрации"
+    ANSWERED = "answered", "дан ответ"
+    REWORK = "rework", "на доработке"
+    CLOSED = "closed", "закрыто"
+
+
+# §4.8: a message becomes public when it is registered, and stays public with its answers.
+PUBLIC_STATES = (State.REGISTERED, State.ANSWERED, State.REWORK, State.CLOSED)
+# States in which the assigned organisation owes an answer (§6.2, §7.3).
+AWAITING_ANSWER_STATES = (State.REGISTERED, State.REWORK)
+
+
+class YearCounter(models.Model):
+    """Per-year sequence behind the human numbers (§5.2); locked row, so numbers never repeat."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "счётчик номеров"
+        verbose_name_plural = "счётчики номеров"
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Message(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField("номер", max_length=20, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="citizen_messages",
+        verbose_name="автор",
+        help_text="Пусто, если автор удалил учётную запись: сообщение остаётся обезличенным.",
+    )
+    category = models.ForeignKey(Category, models.PROTECT, related_name="messages", verbose_name="категория")
+    text = models.TextField("текст сообщения")
+    # §4.1: the date, time and place the information is about.
+    occurred_at = models.DateTimeField("дата и время проблемы")
+    address = models.CharField("место (адрес или ориентир)", max_length=300)
+    latitude = models.DecimalField("широта", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("долгота", max_digits=9, decimal_places=6, null=True, blank=True)
+    show_author_name = models.BooleanField("показывать имя автора", default=False)
+
+    state = FSMField("состояние", default=State.SUBMITTED, choices=State.choices, protected=True)
+    submitted_at = models.DateTimeField("поступило")
+    registration_due = models.DateTimeField("срок регистрации")
+    registered_at = models.DateTimeField("зарегистрировано", null=True, blank=True)
+    executing_organization = models.ForeignKey(
+        Organization,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="executing_messages",
+        verbose_name="организация-исполнитель",
+    )
+    answer_due = models.DateTimeField("срок ответа", null=True, blank=True)
+    answered_at = models.DateTimeField("последний ответ", null=True, blank=True)
+    closed_at = models.DateTimeField("закрыто", null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField("возвратов на доработку", default=0)
+    support_count = models.PositiveIntegerField("поддержали", default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name="дубликат сообщения",
+    )
+    rejection_reasons = models.ManyToManyField(
+        RejectionReason, blank=True, related_name="+", verbose_name="причины последнего отказа"
+    )
+    # A per-form token: the same form posted twice (double click, retry) creates one message.
+    client_token = models.UUIDField("токен формы", null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "сообщение"
+        verbose_name_plural = "сообщения"
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_token"],
+                condition=Q(client_token__isnull=False),
+                name="message_unique_client_token",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "registration_due"], name="message_state_reg_due"),
+            models.Index(fields=["state", "answer_due"], name="message_state_answer_due"),
+            models.Index(fields=["executing_organization", "state"], name="message_org_state"),
+            models.Index(fields=["category", "state"], name="message_category_state"),
+            models.Index(fields=["submitted_at"], name="message_submitted_at"),
+            models.Index(fields=["-support_count", "-submitted_at"], name="message_support_rank"),
+        ]
+
+    def __str__(self):
+        return f"№ {self.number}"
+
+    def get_absolute_url(self):
+        return f"/m/{self.number}/"
+
+    @property
+    def is_public(self):
+        return self.state in PUBLIC_STATES
+
+    # Transitions (DESIGN.md): the services call these under a row lock; nobody else does.
+    @transition(field=state, source=State.SUBMITTED, target=State.REGISTERED)
+    def register(self):
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED)
+    def reject(self):
+        pass
+
+    @transition(field=state, source=State.REJECTED, target=State.SUBMITTED)
+    def resubmit(self):
+        pass
+
+    @transition(field=state, source=[State.REGISTERED, State.REWORK], target=State.ANSWERED)
+    def answer(self):
+        pass
+
+    @transition(field=state, source=State.ANSWERED, target=State.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=State.ANSWERED, target=State.REWORK)
+    def send_to_rework(self):
+        pass
+
+
+class StoredImage(models.Model):
+    """A photo or scan after the pipeline of messages/photos.py: only clean JPEG copies are served."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    position = models.PositiveSmallIntegerField("порядок", default=0)
+    image = models.FileField("изображение", storage=private_storage, max_length=200)
+    thumbnail = models.FileField("миниатюра", storage=private_storage, max_length=200)
+    original = models.FileField("оригинал", storage=private_storage, max_length=200, blank=True)
+    original_name = models.CharField("имя файла у автора", max_length=255, blank=True)
+    source_format = models.CharField("исходный формат", max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class Photo(StoredImage):
+    message = models.ForeignKey(Message, models.CASCADE, related_name="photos", verbose_name="сообщение")
+
+    class Meta(StoredImage.Meta):
+        verbose_name = "фотография"
+        verbose_name_plural = "фотографии"
+
+    def __str__(self):
+        return f"Фото {self.position + 1} к {self.message}"
+
+
+class Answer(models.Model):
+    class Kind(models.TextChoices):
+        # §6.2: the three possible results of consideration.
+        SOLVED = "solved", "вопрос решён"
+        PLANNED = "planned", "решение запланировано"
+        IMPOSSIBLE = "impossible", "решение невозможно"
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="answers", verbose_name="сообщение")
+    kind = models.CharField("результат", max_length=20, choices=Kind.choices)
+    text = models.TextField("текст ответа")
+    planned_date = models.DateField("планируемый срок решения", null=True, blank=True)
+    author = models.ForeignKey(Official, models.PROTECT, related_name="answers", verbose_name="ответил")
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="answers", verbose_name="организация"
+    )
+    created_at = models.DateTimeField("дан")
+    is_rework = models.BooleanField("ответ после доработки", default=False)
+
+    class Meta:
+        verbose_name = "ответ"
+        verbose_name_plural = "ответы"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="planned") | Q(planned_date__isnull=False), name="answer_planned_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Ответ на {self.message} ({self.get_kind_display()})"
+
+
+class AnswerAttachment(StoredImage):
+    answer = models.ForeignKey(Answer, models.CASCADE, related_name="attachments", verbose_name="ответ")
+
+    class Meta(StoredImage.Meta):
+        verbose_name = "вложение ответа"
+        verbose_name_plural = "вложения ответов"
+
+    def __str__(self):
+        return f"Вложение {self.position + 1} к ответу {self.answer_id}"
+
+
+class Rating(models.Model):
+    """§7.1–7.2: the author's rating of one answer; negative needs concrete remarks."""
+
+    answer = models.OneToOneField(Answer, models.CASCADE, related_name="rating", verbose_name="ответ")
+    message = models.ForeignKey(Message, models.CASCADE, related_name="ratings", verbose_name="сообщение")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name="автор"
+    )
+    positive = models.BooleanField("положительная")
+    remarks = models.TextField("замечания", blank=True)
+    created_at = models.DateTimeField("дата оценки")
+
+    class Meta:
+        verbose_name = "оценка ответа"
+        verbose_name_plural = "оценки ответов"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(positive=True) | ~Q(remarks=""), name="rating_negative_has_remarks"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{'+' if self.positive else '−'} {self.message}"
+
+
+class Support(models.Model):
+    """§7.5: a user or a guest supports a public message once — enforced by the database."""
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="supports", verbose_name="сообщение")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="пользователь",
+    )
+    guest_token = models.CharField("токен гостя", max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField("дата", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "поддержка"
+        verbose_name_plural = "поддержки"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user"], condition=Q(user__isnull=False), name="support_once_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["message", "guest_token"],
+                condition=Q(guest_token__isnull=False),
+                name="support_once_per_guest",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, guest_token__isnull=True)
+                | Q(user__isnull=True, guest_token__isnull=False),
+                name="support_user_xor_guest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Поддержка {self.message}"
+
+
+class MessageEvent(models.Model):
+    """One row per thing that happened: the public timeline, the staff history and the statistics."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "сообщение поступило"
+        REGISTERED = "registered", "зарегистрировано и опубликовано"
+        REJECTED = "rejected", "отказано в регистрации"
+        RESUBMITTED = "resubmitted", "исправлено и направлено повторно"
+        REASSIGNED = "reassigned", "передано другой организации"
+        REASSIGN_REQUESTED = "reassign_requested", "исполнитель просит передать другой организации"
+        ANSWERED = "answered", "дан ответ"
+        RATED_POSITIVE = "rated_positive", "ответ оценён положительно"
+        RATED_NEGATIVE = "rated_negative", "ответ оценён отрицательно, направлено на доработку"
+        CLOSED_UNRATED = "closed_unrated", "закрыто без оценки"
+        REMINDER = "reminder", "напоминание о сроке"
+        ESCALATED = "escalated", "срок нарушен"
+
+    PUBLIC_KINDS = (
+        Kind.REGISTERED,
+        Kind.REASSIGNED,
+        Kind.ANSWERED,
+        Kind.RATED_POSITIVE,
+        Kind.RATED_NEGATIVE,
+        Kind.CLOSED_UNRATED,
+    )
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="events", verbose_name="сообщение")
+    kind = models.CharField("событие", max_length=30, choices=Kind.choices)
+    from_state = models.CharField("было", max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField("стало", max_length=20, choices=State.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто"
+    )
+    created_at = models.DateTimeField("время", db_index=True)
+    comment = models.TextField("комментарий", blank=True)
+    data = models.JSONField("данные", default=dict, blank=True)
+    is_public = models.BooleanField("публичное", default=False)
+
+    class Meta:
+        verbose_name = "событие"
+        verbose_name_plural = "события"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_created")]
+
+    def __str__(self):
+        return f"{self.message}: {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """The outbox: written with the event, shown in the cabinet at once, mailed by the worker."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "сообщение получено"
+        REGISTERED = "registered", "сообщение зарегистрировано и опубликовано"
+        REJECTED = "rejected", "отказано в регистрации"
+        ANSWERED = "answered", "получен ответ"
+        REWORK = "rework", "ответ направлен на доработку"
+        REWORK_ASSIGNED = "rework_assigned", "сообщение возвращено на доработку"
+        CLOSED = "closed", "сообщение закрыто"
+        ASSIGNED = "assigned", "новое сообщение для ответа"
+        REASSIGN_REQUESTED = "reassign_requested", "просьба передать сообщение"
+        REMINDER = "reminder", "срок истекает"
+        ESCALATION = "escalation", "срок нарушен"
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", "ожидает отправки"
+        SENT = "sent", "отправлено"
+        FAILED = "failed", "не отправлено"
+        SKIPPED = "skipped", "без письма"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name="получатель"
+    )
+    kind = models.CharField("вид", max_length=30, choices=Kind.choices)
+    message = models.ForeignKey(
+        Message, models.CASCADE, related_name="notifications", verbose_name="сообщение"
+    )
+    event = models.ForeignKey(
+        MessageEvent, models.CASCADE, related_name="notifications", verbose_name="событие"
+    )
+    created_at = models.DateTimeField("создано")
+    read_at = models.DateTimeField("прочитано", null=True, blank=True)
+    email_status = models.CharField(
+        "письмо", max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("попыток", default=0)
+    next_attempt_at = models.DateTimeField("следующая попытка", null=True, blank=True)
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    last_error = models.TextField("последняя ошибка", blank=True)
+
+    class Meta:
+        verbose_name = "уведомление"
+        verbose_name_plural = "уведомления"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "message", "kind", "event"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["email_status", "next_attempt_at"], name="notification_outbox"),
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -1,0 +1,91 @@
+"""Every read whose result depends on who is asking. The scoping rules live here and nowhere else."""
+
+from django.db.models import Q
+
+from directory.models import Official
+
+from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
+
+
+def official_of(user):
+    """The active Official row of a user, or None (citizens, guests, retired officials)."""
+    if user is None or not user.is_authenticated:
+        return None
+    official = getattr(user, "official", None) if hasattr(user, "official") else None
+    if official is None or not official.is_active:
+        return None
+    return official
+
+
+def public_messages():
+    """§4.8: registered messages and everything after are public; nothing before or rejected."""
+    return Message.objects.filter(state__in=PUBLIC_STATES)
+
+
+def _category_ids(official):
+    return official.categories.values("pk")
+
+
+def staff_scope_q(official):
+    """The back-office scope of an official: what they may open and act on."""
+    if official is None:
+        return Q(pk__in=[])
+    if official.role == Official.Role.SUPERVISOR:
+        return Q()
+    if official.role == Official.Role.MODERATOR:
+        # Their categories in every state, plus what is routed to their organisation in those categories
+        # (which is the same set, spelled out so the rule reads like DESIGN.md).
+        return Q(category__in=_category_ids(official))
+    if official.role == Official.Role.EXECUTOR:
+        return Q(executing_organization=official.organization_id, category__in=_category_ids(official)) & ~Q(
+            state=State.SUBMITTED
+        )
+    return Q(pk__in=[])
+
+
+def messages_visible_to(user):
+    """What a person may open: public messages, their own, and (staff) their scope."""
+    scope = Q(state__in=PUBLIC_STATES)
+    if user is not None and user.is_authenticated:
+        scope |= Q(author=user)
+        official = official_of(user)
+        if official is not None:
+            scope |= staff_scope_q(official)
+    return Message.objects.filter(scope)
+
+
+def staff_messages(official):
+    return Message.objects.filter(staff_scope_q(official))
+
+
+def moderator_queue(official):
+    """§5.4: submitted messages waiting for a decision, oldest deadline first."""
+    if official is None:
+        return Message.objects.none()
+    queue = Message.objects.filter(state=State.SUBMITTED)
+    if official.role == Official.Role.SUPERVISOR:
+        return queue.order_by("registration_due", "id")
+    if official.role != Official.Role.MODERATOR:
+        return Message.objects.none()
+    return queue.filter(category__in=_category_ids(official)).order_by("registration_due", "id")
+
+
+def executor_queue(official):
+    """§6.2, §7.3: messages the official's organisation owes an answer to, in the official's categories.
+
+    Moderators are included: Appendix 2 leaves some categories with moderators only, and they answer
+    what is routed to their own organisation (DESIGN.md, "Holes in Appendix 2").
+    """
+    if official is None or official.role not in (Official.Role.EXECUTOR, Official.Role.MODERATOR):
+        return Message.objects.none()
+    return Message.objects.filter(
+        state__in=AWAITING_ANSWER_STATES,
+        executing_organization=official.organization_id,
+        category__in=_category_ids(official),
+    ).order_by("answer_due", "id")
+
+
+def messages_of_author(user):
+    if user is None or not user.is_authenticated:
+        return Message.objects.none()
+    return Message.objects.filter(author=user)
