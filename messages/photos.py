@@ -101,6 +101,10 @@ _MESSAGES = {
         "Файл «%(name)s» — изображение в формате %(format)s, а принимаются только фотографии "
         "в формате JPEG, PNG или TIFF."
     ),
+    "bad_format_unknown": (
+        "Файл «%(name)s» — изображение в формате, который не принимается: принимаются только "
+        "фотографии в формате JPEG, PNG или TIFF."
+    ),
     "bad_colour_model": (
         "Файл «%(name)s» использует неподдерживаемую цветовую модель (%(mode)s); "
         "сохраните его как обычную фотографию в формате JPEG или PNG."
@@ -290,11 +294,13 @@ def _unidentified_error(data: bytes, shown: str) -> ValidationError:
     # Header parsing only (no decoding), and just to word the message.
     try:
         with Image.open(io.BytesIO(data)) as img:
-            detected = img.format or "неизвестном"
+            detected = img.format
     except _BOMB_ERRORS:
-        detected = "неизвестном"
+        detected = None  # some huge image in another format
     except Exception:
         return _error("not_image", shown)
+    if not detected:
+        return ValidationError(_MESSAGES["bad_format_unknown"], code="bad_format", params={"name": shown})
     return _error("bad_format", shown, format=detected)
 
 

@@ -50,7 +50,7 @@ NKind = Notification.Kind
 def _locked(message):
     pk = message.pk if isinstance(message, Message) else message
     try:
-        return Message.objects.select_for_update().select_related("category", "author").get(pk=pk)
+        return Message.objects.select_for_update(of=("self",)).select_related("category", "author").get(pk=pk)
     except Message.DoesNotExist:
         raise MessageActionError("Сообщение не найдено.", code="not_found") from None
 

@@ -344,6 +344,20 @@ def test_other_image_formats_are_refused(fmt, mode, color):
     assert "JPEG, PNG или TIFF" in message
 
 
+def test_huge_image_of_another_format_is_a_bad_format():
+    # A real 1 x 1 GIF whose screen and image descriptor claim 20000 x 20000 pixels.
+    gif = bytearray(make_image("GIF", size=(1, 1), mode="P", color=0))
+    gif[6:10] = struct.pack("<HH", 20_000, 20_000)
+    descriptor = gif.index(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00")
+    gif[descriptor + 5 : descriptor + 9] = struct.pack("<HH", 20_000, 20_000)
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(bytes(gif)))
+    with pytest.raises(ValidationError) as exc_info:
+        process_image(upload(bytes(gif), "huge.gif"))
+    assert codes(exc_info) == ["bad_format"]
+    assert "JPEG, PNG или TIFF" in messages_of(exc_info)[0]
+
+
 def test_heic_gets_a_helpful_message():
     data = struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00mif1heic" + b"\x00" * 100
     with pytest.raises(ValidationError) as exc_info:
