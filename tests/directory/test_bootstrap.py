@@ -50,6 +50,14 @@ def test_demo_prints_logins_and_sets_passwords(settings):
     call_command("bootstrap", "--demo", stdout=out)
     assert "citizen@demo.zarechny.local" in out.getvalue()
     assert Official.objects.get(appendix_row=1).user.check_password("zarechny-demo")
+    from messages.models import Message, State
+
+    assert set(Message.objects.values_list("state", flat=True)) == set(State.values)
+    assert Message.objects.filter(photos__isnull=False).exists()
+    # A second run adds no more demo messages.
+    count = Message.objects.count()
+    call_command("bootstrap", "--demo", stdout=io.StringIO())
+    assert Message.objects.count() == count
 
 
 def _names(officials):
