@@ -13,6 +13,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("office/", include("moderation.urls")),
+    path("", include("stats.urls")),
+    path("", include("messages.urls")),
     path("", include("directory.urls")),
 ]
 
