@@ -30,7 +30,7 @@ def run_at_once(*callables):
         try:
             barrier.wait(timeout=30)
             results[index] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+        except Exception as exc:  # the outcome is what the test inspects
             results[index] = ("error", exc)
         finally:
             connections.close_all()
