@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from .models import ConsentRecord, User
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -34,3 +34,19 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Evidence of consent (152-ФЗ): readable, never edited by hand."""
+
+    list_display = ("user", "kind", "version", "given_at", "ip_address", "withdrawn_at")
+    list_filter = ("kind", "version")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "kind", "version", "given_at", "ip_address", "withdrawn_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

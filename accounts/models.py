@@ -75,3 +75,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class ConsentRecord(models.Model):
+    """Consent to the processing of personal data (152-ФЗ, ст. 9): who, which text version, when, from where.
+
+    Kept after the account is deleted as evidence that processing was lawful while it lasted; deletion
+    stamps `withdrawn_at` (accounts.services.account_delete).
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL_DATA = "personal_data", "обработка персональных данных"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="consents", verbose_name="пользователь")
+    kind = models.CharField("вид согласия", max_length=30, choices=Kind.choices, default=Kind.PERSONAL_DATA)
+    version = models.CharField("версия текста", max_length=40)
+    given_at = models.DateTimeField("дано")
+    ip_address = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "согласие на обработку персональных данных"
+        verbose_name_plural = "согласия на обработку персональных данных"
+        ordering = ["-given_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version} — {self.user_id}"

@@ -1,8 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from accounts.admin import UserAdmin
+
+from . import routing, services
+from .loader import ADMINISTRATORS_GROUP
 from .models import (
     AnswerTemplate,
     CalendarOverride,
@@ -47,6 +56,75 @@ class CategoryAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("participating_organizations",)
     list_select_related = ("topic", "responsible_organization")
 
+    def get_urls(self):
+        coverage = self.admin_site.admin_view(self.coverage_view)
+        return [path("coverage/", coverage, name="directory_coverage"), *super().get_urls()]
+
+    def coverage_view(self, request):
+        """Read-only "who handles what": built by routing.coverage(), the same rule the services use."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = routing.coverage()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Кто что обрабатывает",
+            "opts": self.model._meta,
+            "rows": rows,
+            "gaps": sum(1 for r in rows if r["nobody_moderates"] or r["nobody_answers"]),
+        }
+        return TemplateResponse(request, "admin/directory/coverage.html", context)
+
+
+class OfficialCreationForm(forms.ModelForm):
+    """One form for a new official: the person (an existing account or a new one), the organisation,
+    the role and the categories (Appendix 2 columns)."""
+
+    email = forms.EmailField(
+        label="Электронная почта",
+        help_text="Если учётной записи с этим адресом ещё нет, она будет создана без пароля: "
+        "сотрудник задаст его через «Забыли пароль?».",
+    )
+    full_name = forms.CharField(label="ФИО", max_length=200)
+
+    class Meta:
+        model = Official
+        fields = ("email", "full_name", "organization", "position", "role", "categories", "is_active")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is not None and Official.objects.filter(user=user).exists():
+            raise forms.ValidationError("У этого пользователя уже есть роль должностного лица.")
+        self.existing_user = user
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        role, categories = cleaned.get("role"), cleaned.get("categories")
+        if role in (Official.Role.SUPERVISOR, Official.Role.ADMINISTRATOR) and categories:
+            self.add_error("categories", "Мониторинг и администрирование не привязываются к категориям.")
+        return cleaned
+
+    @transaction.atomic
+    def save(self, commit=True):
+        user = getattr(self, "existing_user", None)
+        if user is None:
+            user = get_user_model()(
+                email=self.cleaned_data["email"], full_name=self.cleaned_data["full_name"]
+            )
+            user.set_unusable_password()
+        elif not user.full_name:
+            user.full_name = self.cleaned_data["full_name"]
+        if self.cleaned_data["role"] == Official.Role.ADMINISTRATOR:
+            user.is_staff = True
+        user.save()
+        if self.cleaned_data["role"] == Official.Role.ADMINISTRATOR:
+            group = Group.objects.filter(name=ADMINISTRATORS_GROUP).first()
+            if group is not None:
+                user.groups.add(group)
+        self.instance.user = user
+        return super().save(commit=commit)
+
 
 @admin.register(Official)
 class OfficialAdmin(SimpleHistoryAdmin):
@@ -56,9 +134,25 @@ class OfficialAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("categories",)
     autocomplete_fields = ("user",)
     list_select_related = ("user", "organization")
+    add_form = OfficialCreationForm
+    add_fieldsets = (
+        ("Сотрудник", {"fields": ("email", "full_name")}),
+        ("Должность и роль", {"fields": ("organization", "position", "role", "categories", "is_active")}),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = None
+        return super().get_form(request, obj, **kwargs)
 
     @admin.display(description="категории")
     def category_list(self, obj):
@@ -119,3 +213,27 @@ class TopicProposalAdmin(SimpleHistoryAdmin):
     @admin.action(description="Отклонить выбранные предложения")
     def decline(self, request, queryset):
         self._decide(request, queryset, services.topic_proposal_decline, "отклонено")
+
+
+class OfficialInline(admin.StackedInline):
+    """The account's role as an official (Appendix 2), shown and edited on the account page too.
+
+    Registered from here, not from accounts/admin.py, so that accounts does not depend on directory.
+    """
+
+    model = Official
+    fk_name = "user"
+    can_delete = False
+    max_num = 1
+    extra = 0
+    fields = ("organization", "position", "role", "categories", "is_active")
+    filter_horizontal = ("categories",)
+    verbose_name = verbose_name_plural = "роль должностного лица"
+
+
+class UserWithOfficialAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, OfficialInline]
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserWithOfficialAdmin)

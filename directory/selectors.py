@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 
-from .models import Category, Official, Organization, Topic
+from .models import Category, FaqEntry, Official, Organization, Topic
 
 
 def active_topics_with_categories():
@@ -26,3 +26,34 @@ def public_organizations():
             to_attr="public_officials",
         ),
     )
+
+
+def faq_by_topic():
+    """§2.5: the published typical questions, grouped topic → category, in three queries."""
+    published = FaqEntry.objects.filter(is_published=True).order_by("order", "id")
+    categories = (
+        Category.objects.filter(is_active=True)
+        .order_by("order", "name")
+        .prefetch_related(Prefetch("faq_entries", queryset=published, to_attr="published_faq"))
+    )
+    return Topic.objects.filter(is_active=True).prefetch_related(
+        Prefetch("categories", queryset=categories, to_attr="active_categories")
+    )
+
+
+def open_category(key):
+    """A category that accepts messages now (active, in an active topic), by its key; None otherwise."""
+    if not key:
+        return None
+    return (
+        Category.objects.select_related("topic")
+        .filter(key=key, is_active=True, topic__is_active=True)
+        .first()
+    )
+
+
+def category_faq(category):
+    """§2.5: the typical questions of one category, shown before the citizen writes."""
+    if category is None:
+        return []
+    return list(FaqEntry.objects.filter(category=category, is_published=True).order_by("order", "id"))

@@ -31,7 +31,8 @@ def staff_scope_q(official):
     if official is None:
         return Q(pk__in=[])
     if official.role == Official.Role.SUPERVISOR:
-        return Q()
+        # Not an empty Q(): OR-ed with another Q an empty one vanishes, and supervisors would see nothing extra.
+        return Q(pk__isnull=False)
     if official.role == Official.Role.MODERATOR:
         # Their categories in every state, plus what is routed to their organisation in those categories
         # (which is the same set, spelled out so the rule reads like DESIGN.md).

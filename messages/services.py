@@ -386,6 +386,13 @@ def message_support(*, message, user=None, guest_token=None):
     return True
 
 
+def notifications_mark_read(*, user, ids, now=None):
+    """The person has seen these notifications. Only their own: ids of others' rows are ignored."""
+    return Notification.objects.filter(recipient=user, pk__in=list(ids), read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
 # --- staff actions -------------------------------------------------------------------------------
 
 

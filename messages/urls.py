@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import views
 
 app_name = "portal"
-urlpatterns = []
+urlpatterns = [
+    path("messages/", views.message_list, name="message_list"),
+    path("lookup/", views.message_lookup, name="lookup"),
+    path("submit/", views.submit, name="submit"),
+    path("submit/done/<str:number>/", views.submitted, name="submitted"),
+    path("m/<str:number>/", views.message_detail, name="message"),
+    path("m/<str:number>/support/", views.message_support, name="support"),
+    path("m/<str:number>/rate/", views.message_rate, name="rate"),
+    path("m/<str:number>/edit/", views.message_edit, name="edit"),
+    path("m/<str:number>/photo/<uuid:token>/", views.photo, name="photo"),
+    path("m/<str:number>/photo/<uuid:token>/thumb/", views.photo_thumb, name="photo_thumb"),
+    path("m/<str:number>/attachment/<uuid:token>/", views.attachment, name="attachment"),
+    path("m/<str:number>/attachment/<uuid:token>/thumb/", views.attachment_thumb, name="attachment_thumb"),
+    path("cabinet/", views.cabinet, name="cabinet"),
+    path("cabinet/notifications/", views.notifications, name="notifications"),
+    # Profile, account deletion and the consent text (accounts/urls.py), in this namespace.
+    path("", include("accounts.urls")),
+]

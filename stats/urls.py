@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "stats"
-urlpatterns = []
+urlpatterns = [
+    path("stats/", views.public_stats, name="public"),
+    path("stats/<slug:table>.csv", views.public_csv, name="public_csv"),
+    path("office/stats/", views.staff_stats, name="staff"),
+    path("office/stats/messages/", views.staff_drilldown, name="staff_drilldown"),
+    path("office/stats/<slug:table>.csv", views.staff_csv, name="staff_csv"),
+]

@@ -150,10 +150,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/files/"},
-    },
+    "private": {"BACKEND": "messages.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -165,6 +162,7 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
+# --- worker and email (issue 6) ----------------------------------------------------------------------
 # Email: the file backend by default, so a laptop needs no mail server; EMAIL_URL for SMTP.
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
@@ -177,12 +175,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="«Умный гор�
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # django-q2. It reads Q_CLUSTER once at import, so sync mode for tests comes from the environment.
+# Known failure modes avoided: a task running longer than `retry` is handed to a second worker (so
+# timeout < retry, with room to spare); failed tasks are retried a bounded number of times; a cluster
+# that was down does not replay every missed schedule run (catch_up=False).
 REDIS_URL = env.str("REDIS_URL", default="")
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
 Q_CLUSTER = {
     "name": "zarechny",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 60,  # a task is killed after this many seconds ...
-    "retry": 120,  # ... and only re-queued after this many, so a slow task is never run twice at once
+    "timeout": Q_TIMEOUT,  # a task is killed after this many seconds ...
+    "retry": env.int("Q_RETRY", default=Q_TIMEOUT * 2),  # ... and re-queued only after this many
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
@@ -194,6 +196,22 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+if not EMAIL_TIMEOUT < Q_CLUSTER["timeout"] < Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured("Need EMAIL_TIMEOUT < Q_TIMEOUT < Q_RETRY (seconds) for the worker.")
+# Outbox delivery (messages/tasks.py): rows per claimed batch, attempts before a row is marked failed,
+# the first retry delay (doubled per attempt, capped at OUTBOX_BACKOFF_MAX_SECONDS), and the lease: a row
+# claimed for sending longer ago than this belongs to a worker that died (the task timeout kills any
+# live one first), so the lease must exceed the task timeout.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=Q_TIMEOUT + 30)
+if OUTBOX_LEASE_SECONDS <= Q_TIMEOUT:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed Q_TIMEOUT (a live send is never taken over).")
+# Staff notices (reminders, escalations, the digest) go out on working days from this hour, Moscow time.
+STAFF_NOTICE_HOUR = env.int("STAFF_NOTICE_HOUR", default=9)
+# --- end of worker and email ------------------------------------------------------------------------
 
 # Platform rules (the regulation's numbers live in code with their §; these are operational knobs).
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
@@ -223,3 +241,20 @@ LOGGING = {
 
 for directory in (VAR_DIR, MEDIA_ROOT, STATIC_ROOT, PRIVATE_MEDIA_ROOT):
     Path(directory).mkdir(parents=True, exist_ok=True)
+
+# --- Citizen portal (issue 4): allauth behaviour -------------------------------------------------
+# Sign-up adds the name, the public-name opt-in and the 152-ФЗ consent (accounts.forms.SignupForm).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# One address per person: "change email" replaces it after the new one is confirmed.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_SESSION_REMEMBER = None  # ask («Запомнить меня»)
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Client IPs (consent records, allauth's and the guest-support rate limits): behind N reverse proxies
+# set TRUSTED_PROXY_COUNT=N so the address is taken from X-Forwarded-For, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate-limit counters must be shared by all web processes: Redis when there is one.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -25,6 +25,15 @@ def kinds(message):
 # --- submit -----------------------------------------------------------------------------------------
 
 
+def test_photos_are_stored_in_the_private_folder(citizen, category, settings):
+    message = submit(citizen, category, photos=processed_photos(1))
+    photo = message.photos.get()
+    assert photo.image.path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
+    assert photo.thumbnail.storage.exists(photo.thumbnail.name)
+    with pytest.raises(ValueError):
+        photo.image.url  # noqa: B018 - no public URL exists for a private file
+
+
 def test_submit_assigns_number_deadline_event_and_notice(citizen, category):
     now = datetime(2025, 3, 14, 23, 59, tzinfo=MSK)  # Friday night
     message = submit(citizen, category, now=now, photos=processed_photos(2))
@@ -102,7 +111,7 @@ def test_failed_submission_leaves_no_files(citizen, category, settings, monkeypa
     monkeypatch.setattr(svc, "_event", boom)
     with pytest.raises(RuntimeError):
         submit(citizen, category, photos=processed_photos(2))
-    location = settings.STORAGES["private"]["OPTIONS"]["location"]
+    location = settings.PRIVATE_MEDIA_ROOT
     import os
 
     files = [f for _, _, names in os.walk(location) for f in names]

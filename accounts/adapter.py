@@ -1,0 +1,16 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Where people land after logging in or signing up, unless a `next` link says otherwise:
+    officials in the back-office, citizens in their cabinet."""
+
+    def get_login_redirect_url(self, request):
+        official = getattr(request.user, "official", None)
+        if official is not None and official.is_active:
+            return "/office/"
+        return reverse("portal:cabinet")
+
+    def get_signup_redirect_url(self, request):
+        return reverse("portal:cabinet")

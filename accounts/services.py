@@ -1,0 +1,67 @@
+"""Writes on accounts: consent records, profile settings, account deletion."""
+
+import uuid
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ConsentRecord, User
+
+TOMBSTONE_DOMAIN = "deleted.invalid"  # RFC 2606: never deliverable
+
+
+class AccountError(Exception):
+    """An account action that is not allowed; `str(error)` is the Russian text for the person."""
+
+
+def consent_record(*, user, ip_address=None, version=None, now=None):
+    """152-ФЗ ст. 9: store which text version the person agreed to, when and from which address."""
+    return ConsentRecord.objects.create(
+        user=user,
+        kind=ConsentRecord.Kind.PERSONAL_DATA,
+        version=version or settings.CONSENT_VERSION,
+        given_at=now or timezone.now(),
+        ip_address=ip_address or None,
+    )
+
+
+def profile_update(*, user, full_name, show_name_publicly):
+    user.full_name = (full_name or "").strip()
+    user.show_name_publicly = bool(show_name_publicly)
+    user.save(update_fields=["full_name", "show_name_publicly"])
+    return user
+
+
+def is_deleted(user):
+    return user is not None and user.email.endswith("@" + TOMBSTONE_DOMAIN)
+
+
+@transaction.atomic
+def account_delete(*, user, now=None):
+    """Remove a citizen's personal data but keep the User row.
+
+    The row stays so that the person's messages keep their author (shown as anonymous: the name is
+    gone and show_author_name never reveals anything again), and supports and statistics stay exact —
+    deleting the row would cascade their Support rows away and change support counts of other people's
+    messages. What goes: the email (replaced by a unique undeliverable tombstone), the name, the
+    password, every allauth EmailAddress, the notifications. The account becomes inactive, so every
+    open session of it stops working. Consent records are kept, stamped as withdrawn.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if hasattr(user, "official"):
+        raise AccountError("Учётную запись ответственного должностного лица удаляет администратор платформы.")
+    if is_deleted(user):
+        return user
+    now = now or timezone.now()
+    EmailAddress.objects.filter(user=user).delete()
+    user.notifications.all().delete()
+    ConsentRecord.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    user.email = f"deleted-{user.pk}-{uuid.uuid4().hex[:12]}@{TOMBSTONE_DOMAIN}"
+    user.full_name = ""
+    user.show_name_publicly = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "full_name", "show_name_publicly", "is_active", "password"])
+    return user

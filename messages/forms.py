@@ -1,0 +1,257 @@
+"""Forms of the citizen portal. They parse and check input; every write goes through messages.services."""
+
+import re
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from directory.models import Category, Organization, Topic
+
+from .models import PUBLIC_STATES
+from .photos import MAX_FILES
+
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+NUMBER_RE = re.compile(r"^(\d{4})\s*[-–/]\s*(\d{1,9})$")
+
+
+def normalise_number(raw):
+    """«№ 2026-123», «2026 – 000123» and «2026-000123» all mean the message 2026-000123 (§6.5)."""
+    value = (raw or "").strip().lstrip("№Nn").strip()
+    match = NUMBER_RE.match(value)
+    if not match:
+        return None
+    return f"{match.group(1)}-{int(match.group(2)):06d}"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the photo pipeline (messages.photos) does the real checks."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/tiff"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+def grouped_category_choices(categories):
+    """<optgroup> per topic, so the person picks a topic and then its category (§3.3)."""
+    groups = {}
+    for category in categories:
+        groups.setdefault(category.topic.name, []).append((category.key, category.name))
+    return [("", "— выберите категорию —"), *groups.items()]
+
+
+def _occurred_at_field():
+    return forms.DateTimeField(
+        label="Дата и время проблемы",
+        help_text="Когда вы заметили проблему (§4.1).",
+        input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+    )
+
+
+def _check_not_future(value):
+    if value and value > timezone.now() + timedelta(minutes=5):
+        raise forms.ValidationError("Дата и время проблемы не могут быть в будущем.", code="future")
+    return value
+
+
+class MessageFieldsMixin:
+    def clean_occurred_at(self):
+        return _check_not_future(self.cleaned_data.get("occurred_at"))
+
+
+class SubmitForm(MessageFieldsMixin, forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True, topic__is_active=True),
+        to_field_name="key",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Выберите категорию.", "invalid_choice": "Выберите категорию из списка."},
+    )
+    text = forms.CharField(
+        label="Текст сообщения",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text="Одна проблема в одном сообщении. Опишите, что случилось и что нужно сделать.",
+        error_messages={"required": "Опишите проблему."},
+    )
+    occurred_at = _occurred_at_field()
+    address = forms.CharField(
+        label="Место: адрес или ориентир",
+        max_length=300,
+        help_text="Например: ул. Ленина, напротив д. 12.",
+        error_messages={"required": "Укажите место, с которым связана проблема (§4.1)."},
+    )
+    latitude = forms.DecimalField(
+        label="Широта (необязательно)",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+    )
+    longitude = forms.DecimalField(
+        label="Долгота (необязательно)",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+    )
+    photos = MultipleFileField(
+        label=f"Фотографии (необязательно, не более {MAX_FILES})",
+        required=False,
+        help_text=(
+            "JPEG, PNG или TIFF, снятые ровно, без поворота и кадрирования (§4.5–4.7). Если форма вернётся "
+            "с ошибкой, фотографии нужно выбрать заново — браузер не сохраняет выбранные файлы."
+        ),
+    )
+    show_author_name = forms.BooleanField(
+        label="Показывать моё имя в опубликованном сообщении",
+        required=False,
+        help_text="Без этой отметки сообщение публикуется без имени автора.",
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None) and not self.errors.get(
+            "latitude"
+        ):
+            self.add_error("latitude", "Укажите и широту, и долготу точки или не указывайте точку.")
+        return cleaned
+
+    @staticmethod
+    def new_client_token():
+        return uuid.uuid4()
+
+
+class ResubmitForm(MessageFieldsMixin, forms.Form):
+    category = forms.ModelChoiceField(
+        label="Категория",
+        queryset=Category.objects.filter(is_active=True, topic__is_active=True).select_related("topic"),
+        to_field_name="key",
+        error_messages={"required": "Выберите категорию.", "invalid_choice": "Выберите категорию из списка."},
+    )
+    text = SubmitForm.base_fields["text"]
+    occurred_at = _occurred_at_field()
+    address = SubmitForm.base_fields["address"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        field.widget.choices = grouped_category_choices(field.queryset)
+
+
+class RatingForm(forms.Form):
+    positive = forms.TypedChoiceField(
+        label="Ваша оценка ответа",
+        choices=[("yes", "Вопрос решён, ответ меня устраивает"), ("no", "Ответ меня не устраивает")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Выберите оценку."},
+    )
+    remarks = forms.CharField(
+        label="Замечания (обязательно при отрицательной оценке)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Что именно не сделано или сделано не так (§7.2). Сообщение вернётся на доработку.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("positive") is False and not (cleaned.get("remarks") or "").strip():
+            self.add_error(
+                "remarks",
+                "При отрицательной оценке укажите конкретные замечания, требующие доработки (§7.2).",
+            )
+        return cleaned
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(
+        label="Номер сообщения",
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "2026-000123", "inputmode": "numeric"}),
+        error_messages={"required": "Введите номер сообщения."},
+    )
+
+    def clean_number(self):
+        number = normalise_number(self.cleaned_data["number"])
+        if number is None:
+            raise forms.ValidationError("Номер выглядит так: 2026-000123.", code="format")
+        return number
+
+
+class MessageFilterForm(forms.Form):
+    SORTS = [("new", "сначала новые"), ("supported", "сначала самые поддержанные")]
+
+    q = forms.CharField(label="Поиск по тексту, адресу или номеру", required=False, max_length=100)
+    topic = forms.ModelChoiceField(
+        label="Тема", required=False, queryset=Topic.objects.filter(is_active=True), to_field_name="key"
+    )
+    category = forms.ModelChoiceField(
+        label="Категория",
+        required=False,
+        queryset=Category.objects.select_related("topic").order_by("topic__order", "order", "name"),
+        to_field_name="key",
+    )
+    state = forms.ChoiceField(
+        label="Состояние",
+        required=False,
+        choices=[("", "любое")] + [(s.value, s.label) for s in PUBLIC_STATES],
+    )
+    organization = forms.ModelChoiceField(
+        label="Организация-исполнитель",
+        required=False,
+        queryset=Organization.objects.filter(is_active=True),
+        to_field_name="key",
+    )
+    sort = forms.ChoiceField(label="Порядок", required=False, choices=SORTS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].empty_label = "все темы"
+        self.fields["category"].empty_label = "все категории"
+        self.fields["organization"].empty_label = "все организации"
+        category = self.fields["category"]
+        category.widget.choices = [("", "все категории"), *grouped_category_choices(category.queryset)[1:]]
+
+    def filter(self, queryset):
+        """Apply the valid filters; an invalid value is ignored rather than emptying the list."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("topic"):
+            queryset = queryset.filter(category__topic=data["topic"])
+        if data.get("category"):
+            queryset = queryset.filter(category=data["category"])
+        if data.get("state"):
+            queryset = queryset.filter(state=data["state"])
+        if data.get("organization"):
+            queryset = queryset.filter(executing_organization=data["organization"])
+        query = (data.get("q") or "").strip()
+        if query:
+            # icontains on both databases. SQLite folds the case of ASCII letters only, so the usual
+            # spellings of a Cyrillic word (as typed, lower, Capitalised) are tried as well.
+            condition = Q(number__icontains=query)
+            for variant in {query, query.lower(), query.capitalize(), query.upper()}:
+                condition |= Q(text__icontains=variant) | Q(address__icontains=variant)
+            number = normalise_number(query)
+            if number:
+                condition |= Q(number=number)
+            queryset = queryset.filter(condition)
+        if data.get("sort") == "supported":
+            return queryset.order_by("-support_count", "-submitted_at", "-id")
+        return queryset.order_by("-submitted_at", "-id")

@@ -1,0 +1,274 @@
+"""Emails of the platform: which notices are mailed, how they are rendered, the staff digest, retries.
+
+Every Notification row shows in the recipient's in-app list at once. Mailed one by one (the worker's
+outbox, messages/tasks.py): everything the author must be told by the regulation — received (§5.2–5.4),
+registered (§5.6), rejected (§5.7), answered (§6.4), sent to rework and closed (§7.4) — and the staff
+notices that ask for action on one message: rework_assigned, reassign_requested, reminder, escalation.
+`assigned` (a new message routed to an executor) is in-app only and reaches the executor's mailbox
+through the daily digest of their queue (DESIGN.md: "Staff get a digest rather than one mail per
+message"), so its rows are marked `skipped` for email.
+"""
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from directory.models import Official, RejectionReason
+from directory.workdays import MOSCOW, WorkingCalendar, local_date
+
+from . import selectors
+from .models import Answer, Notification
+
+logger = logging.getLogger(__name__)
+
+NKind = Notification.Kind
+EMAIL_KINDS = frozenset(
+    {
+        NKind.RECEIVED,
+        NKind.REGISTERED,
+        NKind.REJECTED,
+        NKind.ANSWERED,
+        NKind.REWORK,
+        NKind.CLOSED,
+        NKind.REWORK_ASSIGNED,
+        NKind.REASSIGN_REQUESTED,
+        NKind.REMINDER,
+        NKind.ESCALATION,
+    }
+)
+DIGEST_KINDS = frozenset(set(NKind.values) - EMAIL_KINDS)
+DIGEST_LIST_LIMIT = 30
+
+
+def site_url(path=""):
+    return f"{settings.SITE_URL}{path}"
+
+
+def message_url(message):
+    return site_url(f"/m/{message.number}/")
+
+
+def _domain():
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "zarechny.local"
+
+
+def _render(template_base, context):
+    # The worker has no request to take a language from; the platform speaks Russian.
+    with translation.override("ru"):
+        subject = render_to_string(f"emails/{template_base}.subject.txt", context)
+        text = render_to_string(f"emails/{template_base}.txt", context)
+        html = render_to_string(f"emails/{template_base}.html", context)
+    # A subject is one line whatever the template's whitespace (a newline in it breaks the header).
+    subject = " ".join(subject.split())
+    # Blank-line runs left by template tags are squeezed so the plain text reads cleanly.
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return subject, text, html
+
+
+def notification_context(notification):
+    message = notification.message
+    event = notification.event
+    data = event.data or {}
+    context = {
+        "notification": notification,
+        "recipient": notification.recipient,
+        "message": message,
+        "event": event,
+        "site_url": settings.SITE_URL,
+        "message_url": message_url(message),
+        "rate_url": message_url(message) + "#rate",
+        "office_url": site_url("/office/"),
+        "rating_window_days": settings.RATING_WINDOW_DAYS,
+    }
+    kind = notification.kind
+    if kind == NKind.REJECTED:
+        codes = data.get("reasons") or []
+        reasons = {r.code: r for r in RejectionReason.objects.filter(code__in=codes)}
+        context["reasons"] = [reasons[c] for c in codes if c in reasons]
+        context["duplicate_of"] = data.get("duplicate_of")
+        context["edit_url"] = message_url(message)
+    elif kind == NKind.ANSWERED:
+        context["answer"] = (
+            Answer.objects.select_related("organization")
+            .filter(pk=data.get("answer"), message=message)
+            .first()
+        )
+    elif kind in (NKind.REMINDER, NKind.ESCALATION):
+        context["stage"] = data.get("deadline")
+        due = data.get("due")
+        context["due"] = datetime.fromisoformat(due) if due else None
+    return context
+
+
+def build_email(notification):
+    """The email of one outbox row. The Message-ID is derived from the row, so a receiving server or
+    mail client recognises the same notice should it ever arrive twice."""
+    subject, text, html = _render(notification.kind, notification_context(notification))
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.pk}@{_domain()}>"},
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+# --- retry from the admin --------------------------------------------------------------------------
+
+
+def notifications_retry(*, notification_ids, now=None):
+    """Put failed (or pending) emails back into the outbox for an immediate new attempt; returns the count.
+
+    Rows already sent are never touched, so "retry" cannot mail a notice twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = Notification.objects.filter(
+            pk__in=list(notification_ids),
+            email_status__in=[Notification.EmailStatus.FAILED, Notification.EmailStatus.PENDING],
+            kind__in=EMAIL_KINDS,
+        ).update(
+            email_status=Notification.EmailStatus.PENDING, attempts=0, next_attempt_at=now, last_error=""
+        )
+        if count:
+            from .tasks import enqueue_outbox_delivery
+
+            transaction.on_commit(enqueue_outbox_delivery)
+    return count
+
+
+# --- the staff digest ------------------------------------------------------------------------------
+
+
+class StaffDigest(models.Model):
+    """One digest per official and working day: claimed before sending, so it is never mailed twice."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "отправляется"
+        SENT = "sent", "отправлено"
+        FAILED = "failed", "не отправлено"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="получатель"
+    )
+    day = models.DateField("день")
+    status = models.CharField("письмо", max_length=10, choices=Status.choices, default=Status.SENDING)
+    to_register = models.PositiveIntegerField("ждут регистрации", default=0)
+    to_answer = models.PositiveIntegerField("ждут ответа", default=0)
+    created_at = models.DateTimeField("создано")
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    last_error = models.TextField("ошибка", blank=True)
+
+    class Meta:
+        app_label = "citizen_messages"
+        verbose_name = "сводка для сотрудника"
+        verbose_name_plural = "сводки для сотрудников"
+        ordering = ["-day", "recipient_id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="staff_digest_once_a_day")]
+
+    def __str__(self):
+        return f"Сводка {self.day:%d.%m.%Y} → {self.recipient}"
+
+
+def _previous_digest_moment(now, calendar):
+    """Messages newer than this are "new" in today's digest: the notice hour of the previous working day."""
+    day = local_date(now) - timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(settings.STAFF_NOTICE_HOUR), tzinfo=MOSCOW)
+
+
+def digest_context(official, *, now, since):
+    """What one official has in their queues now (DIGEST_LIST_LIMIT rows each, oldest deadline first)."""
+    to_register = selectors.moderator_queue(official).select_related("category")
+    to_answer = selectors.executor_queue(official).select_related("category")
+    register_count = to_register.count()
+    answer_count = to_answer.count()
+    if not register_count and not answer_count:
+        return None
+    return {
+        "official": official,
+        "recipient": official.user,
+        "now": now,
+        "since": since,
+        "site_url": settings.SITE_URL,
+        "office_url": site_url("/office/"),
+        "to_register": list(to_register[:DIGEST_LIST_LIMIT]),
+        "to_register_count": register_count,
+        "to_register_new": to_register.filter(submitted_at__gte=since).count(),
+        "to_register_overdue": to_register.filter(registration_due__lt=now).count(),
+        "to_answer": list(to_answer[:DIGEST_LIST_LIMIT]),
+        "to_answer_count": answer_count,
+        "to_answer_new": to_answer.filter(registered_at__gte=since).count(),
+        "to_answer_overdue": to_answer.filter(answer_due__lt=now).count(),
+        "list_limit": DIGEST_LIST_LIMIT,
+    }
+
+
+def send_staff_digests(*, now=None, connection=None):
+    """The morning digest (working days only): each official's queues, one email each, once a day."""
+    now = now or timezone.now()
+    today = local_date(now)
+    calendar = WorkingCalendar(today - timedelta(days=31), today)
+    result = {"sent": 0, "failed": 0, "empty": 0}
+    if not calendar.is_working_day(today):
+        return result
+    since = _previous_digest_moment(now, calendar)
+    officials = (
+        Official.objects.filter(
+            is_active=True,
+            user__is_active=True,
+            role__in=[Official.Role.MODERATOR, Official.Role.EXECUTOR, Official.Role.SUPERVISOR],
+        )
+        .exclude(user__email="")
+        .select_related("user", "organization")
+        .order_by("pk")
+    )
+    for official in officials.iterator(chunk_size=200):
+        context = digest_context(official, now=now, since=since)
+        if context is None:
+            result["empty"] += 1
+            continue
+        try:
+            with transaction.atomic():
+                digest = StaffDigest.objects.create(
+                    recipient=official.user,
+                    day=today,
+                    created_at=now,
+                    to_register=context["to_register_count"],
+                    to_answer=context["to_answer_count"],
+                )
+        except IntegrityError:
+            continue  # another run already took this official's digest for today
+        subject, text, html = _render("digest", context)
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[official.user.email],
+            headers={"Message-ID": f"<digest-{digest.pk}@{_domain()}>"},
+            connection=connection,
+        )
+        email.attach_alternative(html, "text/html")
+        try:
+            email.send()
+        except Exception as exc:  # recorded on the row and in the log; the next official still gets theirs
+            logger.warning("staff digest %s failed: %s", digest.pk, exc)
+            StaffDigest.objects.filter(pk=digest.pk).update(
+                status=StaffDigest.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            result["failed"] += 1
+            continue
+        StaffDigest.objects.filter(pk=digest.pk).update(
+            status=StaffDigest.Status.SENT, sent_at=timezone.now()
+        )
+        result["sent"] += 1
+    return result

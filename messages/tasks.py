@@ -1,0 +1,337 @@
+"""django-q2 tasks of the worker: the email outbox, the deadline sweep, auto-close, the staff digest.
+
+Tasks take no model instances, re-read what they need and write through service-like functions.
+`ensure_schedules()` (called by `manage.py bootstrap`, never at import) creates their schedules.
+
+Outbox delivery — how "each notice is mailed at most once" and "nothing is lost" are both kept:
+1. A batch of due rows is picked with `SELECT … FOR UPDATE SKIP LOCKED` (ids in order, never the whole
+   table) and leased: `next_attempt_at` moves OUTBOX_LEASE_SECONDS ahead, so no other worker picks them.
+2. Right before its send each row is marked "sending" (attempts + 1, last_error = SENDING_MARK) with a
+   conditional UPDATE that only succeeds if nobody else touched the row since step 1 — mark, then send.
+3. After the SMTP server accepted the email the row is marked sent at once; a failure stores the error
+   and a backoff, and after OUTBOX_MAX_ATTEMPTS the row becomes `failed` (the admin has "retry").
+If a worker dies, rows of its batch that it never reached lose only their lease and go out with the next
+run. The one row it was sending at that instant may or may not have reached the server: the next run
+finds it still marked "sending" after its lease and marks it `failed` with an explanation instead of
+sending it again — so a notice is never mailed twice, and no notice disappears silently (it is in the
+recipient's in-app list anyway, and visible in the admin). The lease outlives the task timeout, so a
+live worker never has its row taken over.
+
+An unreachable SMTP server (refused connection, timeout, 421) is not the row's fault: the attempt is
+not counted, the run stops, and the rows wait pending for the next run — they go out once it is back.
+"""
+
+import logging
+import smtplib
+import time as monotonic_time
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from directory.workdays import MOSCOW
+
+from . import deadlines, notifications
+from .errors import MessageActionError
+from .models import Message, Notification, State
+from .services import message_close_unrated
+
+logger = logging.getLogger(__name__)
+
+Status = Notification.EmailStatus
+SENDING_MARK = "[отправляется]"
+INTERRUPTED_TEXT = (
+    "Работа обработчика прервалась во время отправки: письмо могло и не дойти. Повторная отправка "
+    "не выполняется автоматически, чтобы не прислать его дважды; при необходимости нажмите «Повторить»."
+)
+
+
+# --- enqueueing ------------------------------------------------------------------------------------
+
+
+def enqueue_outbox_delivery():
+    """Ask the worker for one delivery run (called after commit by the services). Cheap: one broker push,
+    and runs that overlap split the rows between them (SKIP LOCKED) instead of sending anything twice."""
+    from django_q.tasks import async_task
+
+    try:
+        # save=False: a wake that succeeds leaves no result row behind (failures are still recorded).
+        async_task("messages.tasks.deliver_outbox", task_name="outbox-wake", group="outbox", save=False)
+    except Exception:  # the broker being down must not fail the citizen's request; the schedule catches up
+        logger.exception("could not enqueue outbox delivery; the scheduled run will deliver")
+
+
+# --- outbox delivery -------------------------------------------------------------------------------
+
+
+def _is_server_failure(exc):
+    """Whether the SMTP server as a whole is unavailable (as opposed to refusing this one email)."""
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+        return True
+    if isinstance(
+        exc,
+        smtplib.SMTPConnectError
+        | smtplib.SMTPServerDisconnected
+        | smtplib.SMTPHeloError
+        | smtplib.SMTPAuthenticationError
+        | smtplib.SMTPNotSupportedError,
+    ):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def backoff(attempts):
+    """Delay before attempt number `attempts + 1`: the base doubled per failed attempt, capped."""
+    seconds = settings.OUTBOX_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.OUTBOX_BACKOFF_MAX_SECONDS))
+
+
+def _close_quietly(connection):
+    try:
+        connection.close()
+    except Exception:  # closing a broken SMTP session may raise; the next send opens a new one
+        logger.debug("closing the email connection failed", exc_info=True)
+
+
+def _mark_interrupted(now):
+    """Rows left "sending" by a worker that died: never resent automatically (see the module docstring)."""
+    return Notification.objects.filter(
+        email_status=Status.PENDING, next_attempt_at__lte=now, last_error__startswith=SENDING_MARK
+    ).update(email_status=Status.FAILED, last_error=INTERRUPTED_TEXT)
+
+
+def _skip_digest_kinds():
+    return Notification.objects.filter(
+        email_status=Status.PENDING, kind__in=notifications.DIGEST_KINDS
+    ).update(email_status=Status.SKIPPED, next_attempt_at=None)
+
+
+def _claim_batch(cursor, batch_size):
+    now = timezone.now()
+    with transaction.atomic():
+        pks = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(email_status=Status.PENDING, next_attempt_at__lte=now, pk__gt=cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if pks:
+            Notification.objects.filter(pk__in=pks).update(
+                next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+            )
+    return pks
+
+
+def _send_one(row, connection, stats):
+    """Send one claimed row. Returns False when the SMTP server is unavailable (the run should stop)."""
+    if row.email_status != Status.PENDING or row.last_error.startswith(SENDING_MARK):
+        return True
+    if not row.recipient.email or not row.recipient.is_active:
+        # A deleted (anonymised) or blocked account: the notice stays in-app, there is nobody to mail.
+        Notification.objects.filter(pk=row.pk, email_status=Status.PENDING).update(
+            email_status=Status.SKIPPED, next_attempt_at=None
+        )
+        stats["skipped"] += 1
+        return True
+    now = timezone.now()
+    seen = row.attempts
+    claimed = Notification.objects.filter(pk=row.pk, email_status=Status.PENDING, attempts=seen).update(
+        attempts=seen + 1,
+        last_error=f"{SENDING_MARK} {now.isoformat()}",
+        next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+    )
+    if not claimed:  # another worker got to it after our lease ran out
+        return True
+    try:
+        email = notifications.build_email(row)
+        connection.open()  # once per run: later rows reuse the SMTP session (no-op when already open)
+        email.connection = connection
+        email.send()
+    except Exception as exc:  # every failure is recorded on the row; nothing escapes the run
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        _close_quietly(connection)
+        if _is_server_failure(exc):
+            # Not this row's fault: keep its attempt count, wait a little, stop the run.
+            Notification.objects.filter(pk=row.pk).update(
+                attempts=seen, last_error=error, next_attempt_at=timezone.now() + backoff(1)
+            )
+            stats["server_down"] = error
+            logger.warning("SMTP server unavailable, outbox run stops: %s", error)
+            return False
+        attempts = seen + 1
+        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            Notification.objects.filter(pk=row.pk).update(
+                email_status=Status.FAILED, last_error=error, next_attempt_at=None
+            )
+            stats["failed"] += 1
+        else:
+            Notification.objects.filter(pk=row.pk).update(
+                last_error=error, next_attempt_at=timezone.now() + backoff(attempts)
+            )
+            stats["retry"] += 1
+        logger.warning("notification %s: email failed (attempt %s): %s", row.pk, attempts, error)
+        return True
+    Notification.objects.filter(pk=row.pk).update(
+        email_status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+    )
+    stats["sent"] += 1
+    return True
+
+
+def deliver_outbox(*, batch_size=None, time_budget=None):
+    """One delivery run: send due outbox rows batch by batch until none is left or the time is up.
+
+    The time budget keeps the run well inside the task timeout; what is left waits for the next run.
+    """
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    if time_budget is None:
+        time_budget = settings.Q_CLUSTER["timeout"] / 2
+    started = monotonic_time.monotonic()
+    stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "interrupted": 0}
+    stats["skipped"] = _skip_digest_kinds()
+    stats["interrupted"] = _mark_interrupted(timezone.now())
+    connection = get_connection(fail_silently=False)
+    cursor = 0
+    try:
+        while monotonic_time.monotonic() - started < time_budget:
+            pks = _claim_batch(cursor, batch_size)
+            if not pks:
+                break
+            cursor = pks[-1]
+            rows = (
+                Notification.objects.filter(pk__in=pks)
+                .select_related("recipient", "message", "message__category", "event")
+                .order_by("pk")
+            )
+            server_up = True
+            for row in rows:
+                server_up = _send_one(row, connection, stats)
+                if not server_up:
+                    break
+            if not server_up:
+                # Give the rest of this batch back at once instead of after the lease.
+                Notification.objects.filter(pk__in=pks, pk__gt=row.pk, email_status=Status.PENDING).exclude(
+                    last_error__startswith=SENDING_MARK
+                ).update(next_attempt_at=timezone.now())
+                break
+    finally:
+        _close_quietly(connection)
+    if any(stats.values()):
+        logger.info("outbox run: %s", stats)
+    return stats
+
+
+# --- deadlines, auto-close, digest -----------------------------------------------------------------
+
+
+def sweep_deadlines():
+    """Every ~15 minutes: reminders and escalations that are due (messages/deadlines.py)."""
+    return deadlines.sweep_deadlines()
+
+
+def close_unrated_messages(*, now=None, batch_size=200):
+    """Hourly: answered messages left unrated for RATING_WINDOW_DAYS are closed (event + notice)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RATING_WINDOW_DAYS)
+    closed = cursor = 0
+    while True:
+        pks = list(
+            Message.objects.filter(state=State.ANSWERED, answered_at__lte=cutoff, pk__gt=cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not pks:
+            break
+        cursor = pks[-1]
+        for pk in pks:
+            try:
+                message_close_unrated(message=pk, now=now)
+            except MessageActionError:
+                continue  # rated or re-answered in the meantime: nothing to close
+            closed += 1
+    return {"closed": closed}
+
+
+def send_staff_digest():
+    """Daily at STAFF_NOTICE_HOUR: the digest of each official's queues (working days only)."""
+    return notifications.send_staff_digests()
+
+
+# --- schedules -------------------------------------------------------------------------------------
+
+
+def _next_notice_time(now):
+    local = timezone.localtime(now, MOSCOW)
+    moment = datetime.combine(local.date(), time(settings.STAFF_NOTICE_HOUR), tzinfo=MOSCOW)
+    return moment if moment > now else moment + timedelta(days=1)
+
+
+def schedule_specs(now=None):
+    """The worker's schedules, keyed by the task function (one schedule per function)."""
+    from django_q.models import Schedule
+
+    now = now or timezone.now()
+    return [
+        {
+            "func": "messages.tasks.deliver_outbox",
+            "name": "Рассылка писем (outbox), каждую минуту",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "next_run": now,
+        },
+        {
+            "func": "messages.tasks.sweep_deadlines",
+            "name": "Сроки: напоминания и эскалации, каждые 15 минут",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 15,
+            "next_run": now,
+        },
+        {
+            "func": "messages.tasks.close_unrated_messages",
+            "name": "Закрытие сообщений без оценки, каждый час",
+            "schedule_type": Schedule.HOURLY,
+            "minutes": None,
+            "next_run": now,
+        },
+        {
+            # django-q2 has no "working days" type: it runs daily and the task skips weekends and holidays.
+            "func": "messages.tasks.send_staff_digest",
+            "name": f"Сводка для сотрудников, рабочие дни в {settings.STAFF_NOTICE_HOUR}:00 МСК",
+            "schedule_type": Schedule.DAILY,
+            "minutes": None,
+            "next_run": _next_notice_time(now),
+        },
+    ]
+
+
+@transaction.atomic
+def ensure_schedules(now=None):
+    """Create or update the schedules; idempotent. Returns one line per schedule for `bootstrap`."""
+    from django_q.models import Schedule
+
+    lines = []
+    for spec in schedule_specs(now):
+        existing = list(Schedule.objects.select_for_update().filter(func=spec["func"]).order_by("pk"))
+        for extra in existing[1:]:
+            extra.delete()
+        fields = {"name": spec["name"], "schedule_type": spec["schedule_type"], "minutes": spec["minutes"]}
+        fields.update({"repeats": -1, "args": None, "kwargs": None, "cron": None, "cluster": None})
+        if not existing:
+            Schedule.objects.create(func=spec["func"], next_run=spec["next_run"], **fields)
+            lines.append(f"schedule created: {spec['name']}")
+            continue
+        schedule = existing[0]
+        changed = [name for name, value in fields.items() if getattr(schedule, name) != value]
+        if schedule.schedule_type != spec["schedule_type"]:
+            schedule.next_run = spec["next_run"]
+            changed.append("next_run")
+        if changed or len(existing) > 1:
+            for name, value in fields.items():
+                setattr(schedule, name, value)
+            schedule.save()
+            lines.append(f"schedule updated: {spec['name']}")
+        else:
+            lines.append(f"schedule ok: {spec['name']}")
+    return lines

@@ -1,0 +1,74 @@
+"""Template helpers of the citizen portal: accessible form fields, header state, author display."""
+
+from django import forms, template
+from django.conf import settings
+from django.db.models import Q
+
+from ..models import Notification
+from ..selectors import official_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("portal/_field.html")
+def field(bound, **options):
+    """A labelled field whose help text and errors are tied to the control with aria-describedby."""
+    widget = bound.field.widget
+    described = []
+    if bound.help_text:
+        described.append(f"{bound.auto_id}_help")
+    if bound.errors:
+        described.append(f"{bound.auto_id}_error")
+    attrs = {}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+    if bound.field.required and not isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+        attrs["required"] = True
+    kind = "text"
+    if isinstance(widget, forms.CheckboxInput):
+        kind = "checkbox"
+    elif isinstance(widget, forms.RadioSelect):
+        kind = "radio"
+    elif widget.is_hidden:
+        kind = "hidden"
+    return {
+        "f": bound,
+        "kind": kind,
+        "widget_html": bound.as_widget(attrs=attrs) if kind != "radio" else "",
+        "described": " ".join(described),
+        "extra_class": options.get("extra_class", ""),
+        "label": options.get("label") or bound.label,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def nav_state(context):
+    """Unread notifications and back-office access for the header; one query, once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread": 0, "is_official": False}
+    cached = getattr(request, "_portal_nav_state", None)
+    if cached is None:
+        cached = {
+            "unread": Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).count(),
+            "is_official": official_of(user) is not None,
+        }
+        request._portal_nav_state = cached
+    return cached
+
+
+@register.filter
+def author_name(message):
+    """The author's name only when they chose to show it (opt-in) and still have an account."""
+    author = message.author
+    if message.show_author_name and author is not None and author.is_active and author.full_name:
+        return author.full_name
+    return ""
+
+
+@register.simple_tag
+def consent_version():
+    return settings.CONSENT_VERSION

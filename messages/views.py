@@ -1,0 +1,438 @@
+"""The citizen portal (§2.3–2.4, §3, §4, §6.5, §7): thin views over messages.services and selectors.
+
+Each view parses a form, calls one service, turns a MessageActionError into a form error next to its
+field (or a flash message), and redirects after a successful POST.
+"""
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.selectors import active_topics_with_categories, category_faq, open_category
+
+from . import selectors, services
+from .errors import MessageActionError
+from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm
+from .models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
+from .photos import process_batch
+
+PAGE_SIZE = 20
+GUEST_COOKIE = "zg_guest"
+GUEST_COOKIE_SALT = "portal.guest-support"
+GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
+# What the author sees in the timeline besides the public kinds: their own path through moderation.
+AUTHOR_EXTRA_KINDS = (MessageEvent.Kind.SUBMITTED, MessageEvent.Kind.REJECTED, MessageEvent.Kind.RESUBMITTED)
+# Internal bookkeeping that is nobody's business on the portal.
+INTERNAL_KINDS = (
+    MessageEvent.Kind.REMINDER,
+    MessageEvent.Kind.ESCALATED,
+    MessageEvent.Kind.REASSIGN_REQUESTED,
+)
+
+
+def _form_error(form, error):
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+# --- public list, lookup, message page ------------------------------------------------------------
+
+
+@require_GET
+def message_list(request):
+    form = MessageFilterForm(request.GET)
+    queryset = form.filter(selectors.public_messages()).select_related(
+        "category__topic", "executing_organization"
+    )
+    queryset = queryset.prefetch_related(
+        Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any(request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort"))
+    return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
+
+
+@require_GET
+def message_lookup(request):
+    """§6.5: the answer is available by the message's number. Private and unknown look the same."""
+    form = LookupForm(request.GET or None)
+    status = 200
+    if form.is_valid():
+        number = form.cleaned_data["number"]
+        if selectors.messages_visible_to(request.user).filter(number=number).exists():
+            return redirect("portal:message", number=number)
+        form.add_error(
+            "number",
+            f"Сообщение № {number} не найдено. Сообщения становятся доступными по номеру после "
+            "регистрации модератором (§4.8); свои сообщения на модерации вы видите в личном кабинете.",
+        )
+        status = 404
+    return render(request, "portal/lookup.html", {"form": form}, status=status)
+
+
+def _visible_message(request, number):
+    queryset = selectors.messages_visible_to(request.user).select_related(
+        "category__topic", "executing_organization", "author", "duplicate_of"
+    )
+    return get_object_or_404(queryset, number=number)
+
+
+def _guest_token(request):
+    return request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
+
+
+def _message_page(request, message, *, rating_form=None):
+    user = request.user
+    is_author = user.is_authenticated and message.author_id == user.pk
+    answers = list(
+        message.answers.select_related("organization", "rating").prefetch_related(
+            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+        )
+    )
+    events = message.events.exclude(kind__in=INTERNAL_KINDS)
+    if is_author:
+        events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
+    else:
+        events = events.filter(is_public=True)
+    latest = answers[-1] if answers else None
+    can_rate = (
+        is_author and message.state == State.ANSWERED and latest is not None and not hasattr(latest, "rating")
+    )
+    supported = False
+    if not message.is_public or is_author:
+        pass
+    elif user.is_authenticated:
+        supported = Support.objects.filter(message=message, user=user).exists()
+    elif _guest_token(request):
+        supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
+    context = {
+        "message": message,
+        "is_author": is_author,
+        "photos": list(message.photos.order_by("position", "id")),
+        "answers": answers,
+        "events": list(events.order_by("created_at", "id")),
+        "supported": supported,
+        "can_rate": can_rate,
+        "rating_form": rating_form or (RatingForm() if can_rate else None),
+        "can_resubmit": is_author and message.state == State.REJECTED and message.duplicate_of_id is None,
+        "rejection_reasons": (
+            list(message.rejection_reasons.all()) if is_author and message.state == State.REJECTED else []
+        ),
+        "rating_window_days": settings.RATING_WINDOW_DAYS,
+    }
+    return render(request, "portal/message_detail.html", context)
+
+
+@require_GET
+def message_detail(request, number):
+    return _message_page(request, _visible_message(request, number))
+
+
+# --- supports and ratings ------------------------------------------------------------------------
+
+
+def _client_ip(request):
+    # allauth's helper honours ALLAUTH_TRUSTED_PROXY_COUNT, so guests behind our proxy are told apart.
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return "unknown"
+
+
+def _may_mint_guest_token(request):
+    """Per-IP limit on new guest identities, so clearing cookies in a loop does not multiply supports."""
+    bucket = timezone.now().strftime("%Y%m%d%H")
+    key = f"portal:guest-mint:{_client_ip(request)}:{bucket}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.SUPPORT_GUEST_RATE_PER_HOUR
+
+
+@require_POST
+def message_support(request, number):
+    """§7.5: a user or a guest supports a public message once; the second try changes nothing."""
+    message = get_object_or_404(selectors.public_messages(), number=number)
+    response = redirect(reverse("portal:message", kwargs={"number": number}) + "#support")
+    user = request.user if request.user.is_authenticated else None
+    guest_token = None
+    if user is None:
+        guest_token = _guest_token(request)
+        if guest_token is None:
+            if not _may_mint_guest_token(request):
+                flash.error(request, "Слишком много попыток поддержки с вашего адреса. Попробуйте через час.")
+                return response
+            guest_token = services.new_guest_token()
+            response.set_signed_cookie(
+                GUEST_COOKIE,
+                guest_token,
+                salt=GUEST_COOKIE_SALT,
+                max_age=GUEST_COOKIE_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+    try:
+        counted = services.message_support(message=message, user=user, guest_token=guest_token)
+    except MessageActionError as error:
+        flash.error(request, str(error))
+        return response
+    if counted:
+        flash.success(request, "Спасибо! Ваша поддержка учтена.")
+    else:
+        flash.info(request, "Вы уже поддержали это сообщение. Повторная поддержка не учитывается (§7.5).")
+    return response
+
+
+@require_POST
+@login_required
+def message_rate(request, number):
+    """§7.1–7.2: the author rates the answer; a negative rating needs remarks and sends it to rework."""
+    message = _visible_message(request, number)
+    if message.author_id != request.user.pk:
+        raise PermissionDenied("Оценить ответ может только автор сообщения.")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_rate(
+                message=message,
+                actor=request.user,
+                positive=form.cleaned_data["positive"],
+                remarks=form.cleaned_data["remarks"],
+            )
+        except MessageActionError as error:
+            if error.field not in form.fields:
+                flash.error(request, str(error))
+                return redirect("portal:message", number=number)
+            _form_error(form, error)
+        else:
+            if form.cleaned_data["positive"]:
+                flash.success(request, "Спасибо за оценку! Сообщение закрыто.")
+            else:
+                flash.success(request, "Ответ направлен на доработку с вашими замечаниями (§7.3).")
+            return redirect("portal:message", number=number)
+    return _message_page(request, message, rating_form=form)
+
+
+# --- photos --------------------------------------------------------------------------------------
+
+
+def _image_response(stored, field, message):
+    try:
+        handle = getattr(stored, field).open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("Файл не найден.") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    if message.is_public:
+        response["Cache-Control"] = "public, max-age=3600"
+    else:
+        # Visible to the author and staff only: no shared cache may keep a copy.
+        response["Cache-Control"] = "private, max-age=600"
+        response["Vary"] = "Cookie"
+    return response
+
+
+def _serve_photo(request, number, token, field):
+    visible = selectors.messages_visible_to(request.user)
+    photo = get_object_or_404(
+        Photo.objects.select_related("message"), token=token, message__number=number, message__in=visible
+    )
+    return _image_response(photo, field, photo.message)
+
+
+def _serve_attachment(request, number, token, field):
+    visible = selectors.messages_visible_to(request.user)
+    attachment = get_object_or_404(
+        AnswerAttachment.objects.select_related("answer__message"),
+        token=token,
+        answer__message__number=number,
+        answer__message__in=visible,
+    )
+    return _image_response(attachment, field, attachment.answer.message)
+
+
+@require_GET
+def photo(request, number, token):
+    return _serve_photo(request, number, token, "image")
+
+
+@require_GET
+def photo_thumb(request, number, token):
+    return _serve_photo(request, number, token, "thumbnail")
+
+
+@require_GET
+def attachment(request, number, token):
+    return _serve_attachment(request, number, token, "image")
+
+
+@require_GET
+def attachment_thumb(request, number, token):
+    return _serve_attachment(request, number, token, "thumbnail")
+
+
+# --- submitting and correcting -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def submit(request):
+    """§3.3, §4: topic and category first (with their typical questions, §2.5), then the message."""
+    if request.method == "GET":
+        category = open_category(request.GET.get("category"))
+        if category is None:
+            return render(request, "portal/submit_choose.html", {"topics": active_topics_with_categories()})
+        form = SubmitForm(
+            initial={
+                "category": category.key,
+                "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+                "show_author_name": request.user.show_name_publicly,
+                "client_token": SubmitForm.new_client_token(),
+            }
+        )
+        return _submit_page(request, form, category)
+
+    form = SubmitForm(request.POST, request.FILES)
+    category = open_category(request.POST.get("category"))
+    if category is None:
+        flash.error(request, "Выберите тему и категорию сообщения.")
+        return redirect("portal:submit")
+    valid = form.is_valid()
+    photos = []
+    if "photos" in form.cleaned_data:
+        # Checked even when other fields are wrong, so every error shows in one round trip.
+        try:
+            photos = process_batch(form.cleaned_data["photos"])
+        except ValidationError as error:
+            form.add_error("photos", error)
+            valid = False
+    if valid:
+        data = form.cleaned_data
+        try:
+            message = services.message_submit(
+                author=request.user,
+                category=data["category"],
+                text=data["text"],
+                occurred_at=data["occurred_at"],
+                address=data["address"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                photos=photos,
+                show_author_name=data["show_author_name"],
+                client_token=data["client_token"],
+            )
+        except MessageActionError as error:
+            _form_error(form, error)
+        else:
+            return redirect("portal:submitted", number=message.number)
+    return _submit_page(request, form, category)
+
+
+def _submit_page(request, form, category):
+    context = {"form": form, "category": category, "faq": category_faq(category)}
+    return render(request, "portal/submit.html", context)
+
+
+@require_GET
+@login_required
+def submitted(request, number):
+    message = get_object_or_404(
+        selectors.messages_of_author(request.user).select_related("category__topic"), number=number
+    )
+    return render(request, "portal/submitted.html", {"message": message})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def message_edit(request, number):
+    """§5.7: the author corrects a rejected message (not a duplicate, §4.4) and sends it again."""
+    message = get_object_or_404(
+        selectors.messages_of_author(request.user).select_related("category__topic", "duplicate_of"),
+        number=number,
+    )
+    if message.state != State.REJECTED or message.duplicate_of_id is not None:
+        flash.error(request, "Это сообщение нельзя исправить и отправить повторно.")
+        return redirect("portal:message", number=number)
+    if request.method == "POST":
+        form = ResubmitForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.message_resubmit(
+                    message=message,
+                    actor=request.user,
+                    text=data["text"],
+                    category=data["category"],
+                    occurred_at=data["occurred_at"],
+                    address=data["address"],
+                )
+            except MessageActionError as error:
+                _form_error(form, error)
+            else:
+                flash.success(request, "Сообщение исправлено и снова направлено модератору.")
+                return redirect("portal:message", number=number)
+    else:
+        form = ResubmitForm(
+            initial={
+                "category": message.category.key,
+                "text": message.text,
+                "occurred_at": timezone.localtime(message.occurred_at),
+                "address": message.address,
+            }
+        )
+    context = {"form": form, "message": message, "reasons": list(message.rejection_reasons.all())}
+    return render(request, "portal/message_edit.html", context)
+
+
+# --- personal cabinet ----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def cabinet(request):
+    last_events = MessageEvent.objects.filter(message=OuterRef("pk")).exclude(kind__in=INTERNAL_KINDS)
+    last_events = last_events.order_by("-created_at", "-id")
+    queryset = (
+        selectors.messages_of_author(request.user)
+        .select_related("category", "executing_organization")
+        .annotate(
+            last_event_kind=Subquery(last_events.values("kind")[:1]),
+            last_event_at=Subquery(last_events.values("created_at")[:1]),
+        )
+        .order_by("-submitted_at", "-id")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    kinds = dict(MessageEvent.Kind.choices)
+    for message in page:
+        message.last_event_label = kinds.get(message.last_event_kind, "")
+    return render(
+        request,
+        "portal/cabinet.html",
+        {"page": page, "rating_window_days": settings.RATING_WINDOW_DAYS},
+    )
+
+
+@require_GET
+@login_required
+def notifications(request):
+    """The citizen's notifications; the ones shown are marked read (they have been seen)."""
+    queryset = Notification.objects.filter(recipient=request.user).select_related("message", "event")
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    unread_ids = {n.pk for n in page if n.read_at is None}
+    if unread_ids:
+        services.notifications_mark_read(user=request.user, ids=unread_ids)
+    return render(request, "portal/notifications.html", {"page": page, "unread_ids": unread_ids})

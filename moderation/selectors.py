@@ -1,0 +1,306 @@
+"""Back-office reads. Every query starts from a scoped selector of messages.selectors, so the rule of who
+sees what exists once; this module only shapes, counts and groups what those selectors return.
+"""
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Prefetch, Q, Value
+from django.http import Http404
+from django.utils import timezone
+
+from directory.models import AnswerTemplate, Category, Official, RejectionReason
+from messages import selectors as scoped
+from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, State
+
+# Likely duplicates (§4.4): a bounded look-back so the review page stays cheap on a busy category.
+DUPLICATE_LOOKBACK_DAYS = 90
+DUPLICATE_CANDIDATES = 300
+DUPLICATE_LIMIT = 5
+DUPLICATE_DISTANCE_M = 150
+DUPLICATE_TEXT_SIMILARITY = 0.3
+EARLIER_MESSAGES_LIMIT = 10
+QUEUE_PAGE_SIZE = 50
+
+
+def end_of_today(now):
+    local = timezone.localtime(now)
+    return timezone.make_aware(datetime.combine(local.date(), time.max), local.tzinfo)
+
+
+def _deadline_counts(queryset, due_field, now):
+    """Total, due today (not yet overdue) and overdue, in one query."""
+    return queryset.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(**{f"{due_field}__lt": now})),
+        due_today=Count("pk", filter=Q(**{f"{due_field}__gte": now, f"{due_field}__lte": end_of_today(now)})),
+    )
+
+
+def can_moderate_anything(official):
+    return official.role in (Official.Role.MODERATOR, Official.Role.SUPERVISOR)
+
+
+def can_answer_anything(official):
+    return official.role in (Official.Role.EXECUTOR, Official.Role.MODERATOR)
+
+
+def home_summary(official, now):
+    summary = {}
+    if can_moderate_anything(official):
+        summary["moderation"] = _deadline_counts(scoped.moderator_queue(official), "registration_due", now)
+        summary["reassign_requests"] = pending_reassign_requests(official).count()
+    if can_answer_anything(official):
+        summary["answers"] = _deadline_counts(scoped.executor_queue(official), "answer_due", now)
+    if official.role == Official.Role.SUPERVISOR:
+        summary["overdue_total"] = overdue_messages(official, now).count()
+    return summary
+
+
+def moderatable_categories(official):
+    """The categories a moderator can pick in filters and when correcting a category."""
+    categories = Category.objects.filter(is_active=True).select_related("topic")
+    if official.role == Official.Role.SUPERVISOR:
+        return categories
+    if official.role == Official.Role.MODERATOR:
+        return categories.filter(pk__in=official.categories.values("pk"))
+    return categories.none()
+
+
+def moderation_queue(official, *, category=None, submitted_from=None, submitted_to=None):
+    queue = scoped.moderator_queue(official)
+    if category is not None:
+        queue = queue.filter(category=category)
+    if submitted_from is not None:
+        queue = queue.filter(submitted_at__date__gte=submitted_from)
+    if submitted_to is not None:
+        queue = queue.filter(submitted_at__date__lte=submitted_to)
+    return queue.select_related("category", "author").annotate(photo_count=Count("photos"))
+
+
+def answer_queue(official):
+    return scoped.executor_queue(official).select_related("category", "executing_organization")
+
+
+def overdue_messages(official, now):
+    """Messages past a deadline and still in that state: registration (§5.4) or answer (§6.2, §7.3)."""
+    return scoped.staff_messages(official).filter(
+        Q(state=State.SUBMITTED, registration_due__lt=now)
+        | Q(state__in=AWAITING_ANSWER_STATES, answer_due__lt=now)
+    )
+
+
+STAGES = OrderedDict(
+    [
+        (State.SUBMITTED, "Регистрация (§5.4)"),
+        (State.REGISTERED, "Ответ (§6.2)"),
+        (State.REWORK, "Повторный ответ после доработки (§7.3)"),
+    ]
+)
+
+
+@dataclass
+class OverdueGroup:
+    organization: object
+    stages: list  # [(stage title, [messages])]
+    total: int
+
+
+def overdue_board(official, now):
+    """Overdue messages grouped by organisation, then stage. Submitted messages have no executor yet:
+    they are listed under the category's responsible organisation, whose moderators are late.
+    """
+    rows = overdue_messages(official, now).select_related(
+        "category__responsible_organization", "executing_organization"
+    )
+    grouped = {}
+    for message in rows:
+        if message.state == State.SUBMITTED:
+            organization = message.category.responsible_organization
+            message.due = message.registration_due
+        else:
+            organization = message.executing_organization
+            message.due = message.answer_due
+        message.days_late = (timezone.localdate(now) - timezone.localdate(message.due)).days
+        stages = grouped.setdefault(organization, {state: [] for state in STAGES})
+        stages[message.state].append(message)
+    groups = []
+    for organization, stages in grouped.items():
+        stage_rows = [(STAGES[state], sorted(stages[state], key=lambda m: m.due)) for state in STAGES]
+        stage_rows = [(title, items) for title, items in stage_rows if items]
+        groups.append(OverdueGroup(organization, stage_rows, sum(len(items) for _, items in stage_rows)))
+    groups.sort(key=lambda g: (-g.total, str(g.organization)))
+    return groups
+
+
+def pending_reassign_requests(official):
+    """Messages an answerer asked to route elsewhere and no moderator has reassigned since."""
+    requested = Q(events__kind=MessageEvent.Kind.REASSIGN_REQUESTED)
+    reassigned = Q(events__kind=MessageEvent.Kind.REASSIGNED)
+    return (
+        scoped.staff_messages(official)
+        .filter(state__in=AWAITING_ANSWER_STATES)
+        .annotate(
+            last_request=Max("events__created_at", filter=requested),
+            last_reassign=Max("events__created_at", filter=reassigned),
+        )
+        .filter(last_request__isnull=False)
+        .filter(Q(last_reassign__isnull=True) | Q(last_reassign__lt=F("last_request")))
+        .select_related("category", "executing_organization")
+        .order_by("last_request")
+    )
+
+
+# --- one message ---------------------------------------------------------------------------------
+
+
+def _with_details(queryset):
+    return queryset.select_related(
+        "category__topic", "category__responsible_organization", "author", "executing_organization"
+    ).prefetch_related(
+        "photos",
+        "rejection_reasons",
+        Prefetch(
+            "answers",
+            queryset=Answer.objects.select_related("author__user", "organization", "rating").prefetch_related(
+                "attachments"
+            ),
+        ),
+        Prefetch("events", queryset=MessageEvent.objects.select_related("actor")),
+    )
+
+
+def staff_message(official, number):
+    """A message the official may open in the back-office; anything outside their scope is a 404."""
+    try:
+        return _with_details(scoped.staff_messages(official)).get(number=number)
+    except Message.DoesNotExist:
+        raise Http404("Сообщение не найдено или не относится к вашим категориям.") from None
+
+
+def answerable_message(official, number):
+    """A message waiting for this official's answer (executor queue scope), else 404."""
+    try:
+        return _with_details(scoped.executor_queue(official)).get(number=number)
+    except Message.DoesNotExist:
+        raise Http404("Сообщение не ожидает вашего ответа.") from None
+
+
+def message_by_number_for(user, number):
+    """Resolve a number typed by staff (the original of a duplicate) within what they may open."""
+    number = (number or "").strip().lstrip("№").strip()
+    if not number:
+        return None
+    return scoped.messages_visible_to(user).filter(number=number).first()
+
+
+def earlier_messages_of_author(user, official, message):
+    """The author's other messages the staff member may open, newest first (spam, repeated reports).
+
+    `in_scope` tells whether the back-office page can be opened; otherwise the public page is linked.
+    """
+    if message.author_id is None:
+        return Message.objects.none()
+    scope = scoped.staff_scope_q(official)
+    # An empty Q() would mean "everything" but cannot be wrapped into SQL.
+    in_scope = ExpressionWrapper(scope, output_field=BooleanField()) if scope else Value(True)
+    return (
+        scoped.messages_visible_to(user)
+        .filter(author_id=message.author_id)
+        .exclude(pk=message.pk)
+        .annotate(in_scope=in_scope)
+        .select_related("category")
+        .order_by("-submitted_at")[:EARLIER_MESSAGES_LIMIT]
+    )
+
+
+def active_rejection_reasons():
+    return RejectionReason.objects.filter(is_active=True)
+
+
+def duplicate_reason():
+    return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()
+
+
+def answer_templates(category):
+    return AnswerTemplate.objects.filter(category=category).order_by("kind", "title")
+
+
+# --- likely duplicates (§4.4) --------------------------------------------------------------------
+
+_WORD = re.compile(r"[0-9a-zа-яё]+")
+_ADDRESS_NOISE = re.compile(
+    r"\b(ул|улица|пр|пр-т|проспект|пер|переулок|д|дом|кв|г|город|заречный|пл|площадь|б-р|бульвар|корп|к|стр)\b\.?"
+)
+
+
+def normalise_address(address):
+    text = (address or "").lower().replace("ё", "е")
+    text = _ADDRESS_NOISE.sub(" ", text)
+    return " ".join(_WORD.findall(text))
+
+
+def _stems(text):
+    # A crude stemmer is enough to match "яма"/"ямы", "дороге"/"дорога": the first five letters of
+    # words longer than three. The moderator decides; this only surfaces candidates.
+    return {word[:5] for word in _WORD.findall((text or "").lower().replace("ё", "е")) if len(word) > 3}
+
+
+def text_similarity(a, b):
+    stems_a, stems_b = _stems(a), _stems(b)
+    if not stems_a or not stems_b:
+        return 0.0
+    return len(stems_a & stems_b) / len(stems_a | stems_b)
+
+
+def distance_m(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = map(math.radians, map(float, (lat1, lon1, lat2, lon2)))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+@dataclass
+class DuplicateCandidate:
+    message: Message
+    reasons: list
+    score: float
+
+
+def likely_duplicates(official, message, now=None):
+    """Same category and a close place (≤150 m, or the same normalised address) or a similar text,
+    among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
+    """
+    now = now or timezone.now()
+    candidates = (
+        scoped.staff_messages(official)
+        .filter(
+            category_id=message.category_id, submitted_at__gte=now - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
+        )
+        .exclude(pk=message.pk)
+        .exclude(state=State.REJECTED)
+        .only("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
+        .order_by("-submitted_at")[:DUPLICATE_CANDIDATES]
+    )
+    address = normalise_address(message.address)
+    found = []
+    for other in candidates:
+        reasons, score = [], 0.0
+        if message.latitude is not None and other.latitude is not None:
+            distance = distance_m(message.latitude, message.longitude, other.latitude, other.longitude)
+            if distance <= DUPLICATE_DISTANCE_M:
+                reasons.append(f"в {round(distance)} м")
+                score += 1 - distance / (2 * DUPLICATE_DISTANCE_M)
+        if address and normalise_address(other.address) == address:
+            reasons.append("тот же адрес")
+            score += 0.5
+        similarity = text_similarity(message.text, other.text)
+        if similarity >= DUPLICATE_TEXT_SIMILARITY:
+            reasons.append(f"похожий текст ({round(similarity * 100)} %)")
+            score += similarity
+        if reasons:
+            found.append(DuplicateCandidate(other, reasons, score))
+    found.sort(key=lambda c: (-c.score, c.message.submitted_at))
+    return found[:DUPLICATE_LIMIT]

@@ -1,0 +1,45 @@
+"""Small template helpers of the back-office: accessible form fields and deadline badges."""
+
+from django import template
+from django.utils import timezone
+
+from moderation.selectors import end_of_today
+
+register = template.Library()
+
+
+@register.inclusion_tag("backoffice/_field.html")
+def field(bound_field, **attrs):
+    """A labelled field whose help text and errors are tied to the input with aria-describedby."""
+    widget_id = bound_field.auto_id
+    described = []
+    if bound_field.help_text:
+        described.append(f"{widget_id}_help")
+    if bound_field.errors:
+        described.append(f"{widget_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    multiple = bound_field.widget_type in ("radioselect", "checkboxselectmultiple")
+    return {
+        "field": bound_field,
+        "widget": None if multiple else bound_field.as_widget(attrs=attrs),
+        "multiple": multiple,
+        "described": " ".join(described),
+        "widget_id": widget_id,
+    }
+
+
+@register.inclusion_tag("backoffice/_deadline.html", takes_context=True)
+def deadline(context, due):
+    """«просрочено» / «сегодня» / the date, so a queue can be scanned for what burns first."""
+    now = context.get("now") or timezone.now()
+    if due is None:
+        status = "none"
+    elif due < now:
+        status = "overdue"
+    elif due <= end_of_today(now):
+        status = "today"
+    else:
+        status = "later"
+    return {"due": due, "status": status}

@@ -1,0 +1,50 @@
+// Submission form helpers (progressive: the form works without them).
+// - a preview of the chosen photos, with a warning above 4 (§4.6);
+// - «Взять моё местоположение» fills the optional point from the browser.
+(function () {
+  "use strict";
+  var MAX = 4;
+  var input = document.querySelector('input[type="file"][name="photos"]');
+  var preview = document.getElementById("photo-preview");
+  if (input && preview) {
+    input.addEventListener("change", function () {
+      preview.textContent = "";
+      var files = Array.prototype.slice.call(input.files || []);
+      files.forEach(function (file, index) {
+        var item = document.createElement("li");
+        if (/^image\/(jpeg|png)$/.test(file.type)) {
+          var img = document.createElement("img");
+          img.src = URL.createObjectURL(file);
+          img.alt = "Предпросмотр: " + file.name;
+          img.onload = function () { URL.revokeObjectURL(img.src); };
+          item.appendChild(img);
+        }
+        var caption = document.createElement("span");
+        caption.textContent = (index + 1) + ". " + file.name;
+        item.appendChild(caption);
+        preview.appendChild(item);
+      });
+      if (files.length > MAX) {
+        input.setCustomValidity("Можно приложить не более " + MAX + " фотографий.");
+        input.reportValidity();
+      } else {
+        input.setCustomValidity("");
+      }
+    });
+  }
+  var locate = document.getElementById("locate");
+  var status = document.getElementById("locate-status");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      status.textContent = "Определяем местоположение…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById("id_latitude").value = pos.coords.latitude.toFixed(6);
+        document.getElementById("id_longitude").value = pos.coords.longitude.toFixed(6);
+        status.textContent = "Точка заполнена.";
+      }, function () {
+        status.textContent = "Не удалось определить местоположение. Укажите адрес словами.";
+      }, { timeout: 10000 });
+    });
+  }
+})();

@@ -1,0 +1,63 @@
+"""Pre-aggregated statistics (§8.1): daily counters, so a year of 1,000,000 messages sums in milliseconds.
+
+The counters are derived data, rebuilt from messages and their events by `stats.services.refresh_rollups`;
+nothing else writes them and nothing is lost when they are deleted.
+"""
+
+from django.db import models
+
+from directory.models import Category, Organization
+
+
+class DailyCount(models.Model):
+    """How many times `metric` (with `key`) happened on `day` for one category and executing organisation.
+
+    One generic table rather than a column per figure: rejection reasons, answer kinds and the
+    working-day histograms behind medians and percentiles (key = number of days) all fit in it, and one
+    GROUP BY over a date range gives every figure of the page.
+    """
+
+    day = models.DateField("день (Москва)")
+    # Derived rows, rebuilt in bulk: no database FK constraints, whose deferred checks at commit would
+    # cost more than the rebuild itself on millions of rows. Categories and organisations that messages
+    # use cannot be deleted anyway (PROTECT on Message), and the ORM still cascades.
+    category = models.ForeignKey(
+        Category, models.CASCADE, related_name="+", verbose_name="категория", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization,
+        models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="организация-исполнитель",
+        help_text="Пусто для сообщений, ещё не направленных организации.",
+    )
+    metric = models.CharField("показатель", max_length=20)
+    key = models.CharField("разрез", max_length=40, blank=True)
+    count = models.PositiveIntegerField("количество")
+
+    class Meta:
+        verbose_name = "дневной счётчик статистики"
+        verbose_name_plural = "дневные счётчики статистики"
+        indexes = [models.Index(fields=["day", "metric"], name="stats_daily_day_metric")]
+
+    def __str__(self):
+        return f"{self.day} {self.metric}:{self.key} = {self.count}"
+
+
+class RollupState(models.Model):
+    """The single row saying how fresh the counters are; locked while a refresh rewrites them."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    refreshed_at = models.DateTimeField("обновлено", null=True, blank=True)
+    started_at = models.DateTimeField("начало последнего обновления", null=True, blank=True)
+    rebuilt_from = models.DateField("пересчитано начиная с", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "состояние статистики"
+        verbose_name_plural = "состояние статистики"
+
+    def __str__(self):
+        return f"статистика на {self.refreshed_at}"

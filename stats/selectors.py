@@ -1,0 +1,306 @@
+"""Reads of the statistics pages (§8.1): the report of a period, and the messages behind one figure.
+
+The report reads the daily counters (stats.models, a constant number of queries whatever the number of
+messages) plus the live "overdue now" counts from the messages themselves. The drill-down re-derives the
+facts of the candidate messages with the same code that filled the counters, inside the official's
+scope (messages.selectors.staff_messages), so it lists exactly the messages a figure counts.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from directory.models import Category, Organization, RejectionReason, Topic
+from directory.workdays import MOSCOW
+from messages.models import AWAITING_ANSWER_STATES, Message, MessageEvent, State, Support
+from messages.selectors import staff_messages
+
+from . import facts as f
+from .figures import Figures
+from .loading import chunks, load_rows
+from .models import DailyCount, RollupState
+
+Kind = MessageEvent.Kind
+
+
+@dataclass
+class Group:
+    key: str  # "total", "org:<id>", "org:none", "topic:<id>", "category:<id>"
+    label: str
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class Report:
+    period: object
+    min_sample: int
+    refreshed_at: datetime | None
+    now: datetime
+    total: Group
+    organizations: list
+    topics: list
+    categories: list
+    reasons: list  # (code, title, n)
+    series_unit: str  # "week" or "day"
+    series: list  # (first day, last day, received, answered)
+
+
+def min_sample():
+    return getattr(settings, "STATS_MIN_SAMPLE", 10)
+
+
+def overdue_q(now, which=""):
+    """Overdue now: the deadline stored on the message has passed and the message is still waiting in that
+    state (DESIGN.md "Deadlines"). `which` = "registration" or "answer" for one of the two."""
+    registration = Q(state=State.SUBMITTED, registration_due__lt=now)
+    answer = Q(state__in=AWAITING_ANSWER_STATES, answer_due__lt=now)
+    return {"registration": registration, "answer": answer}.get(which, registration | answer)
+
+
+def report(period, *, now=None):
+    """Every figure of `period` by organisation, topic and category: 7 queries, whatever the data size."""
+    now = now or timezone.now()
+    categories = {c.pk: c for c in Category.objects.select_related("topic")}
+    organizations = {o.pk: o for o in Organization.objects.all()}
+    total = Group("total", "Все сообщения")
+    by_org, by_topic, by_category = {}, {}, {}
+
+    def groups_of(category_id, organization_id):
+        category = categories[category_id]
+        if organization_id is None:
+            org_group = by_org.setdefault(None, Group("org:none", "Ещё не направлено организации"))
+        else:
+            org_group = by_org.setdefault(
+                organization_id, Group(f"org:{organization_id}", str(organizations[organization_id]))
+            )
+        topic_group = by_topic.setdefault(
+            category.topic_id, Group(f"topic:{category.topic_id}", category.topic.name)
+        )
+        category_group = by_category.setdefault(category_id, Group(f"category:{category_id}", category.name))
+        return (total, org_group, topic_group, category_group)
+
+    rows = (
+        DailyCount.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values_list("category_id", "organization_id", "metric", "key")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for category_id, organization_id, metric, key, n in rows:
+        for group in groups_of(category_id, organization_id):
+            group.figures.add(metric, key, n)
+
+    overdue = (
+        Message.objects.filter(overdue_q(now))
+        .values_list("category_id", "executing_organization_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for category_id, organization_id, state, n in overdue:
+        for group in groups_of(category_id, organization_id):
+            if state == State.SUBMITTED:
+                group.figures.overdue_registration += n
+            else:
+                group.figures.overdue_answer += n
+
+    reason_titles = dict(RejectionReason.objects.values_list("code", "title"))
+    reasons = sorted(
+        (
+            (code, reason_titles.get(code, code), n)
+            for (metric, code), n in total.figures.counts.items()
+            if metric == f.REJECTION_REASON and n
+        ),
+        key=lambda r: (-r[2], r[1]),
+    )
+    unit, series = _series(period)
+    state = RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+
+    category_order = list(categories)  # Category.Meta.ordering: topic order, then category order
+    topic_order = list(dict.fromkeys(categories[c].topic_id for c in category_order))
+    return Report(
+        period=period,
+        min_sample=min_sample(),
+        refreshed_at=state,
+        now=now,
+        total=total,
+        organizations=sorted((g for pk, g in by_org.items() if pk is not None), key=lambda g: g.label.lower())
+        + ([by_org[None]] if None in by_org else []),
+        topics=[by_topic[t] for t in topic_order if t in by_topic],
+        categories=[by_category[c] for c in category_order if c in by_category],
+        reasons=reasons,
+        series_unit=unit,
+        series=series,
+    )
+
+
+def _series(period):
+    """Received and answered per week (per day for periods up to a month), from the counters."""
+    unit = "day" if period.days <= 31 else "week"
+    buckets = {}
+    day = period.start
+    while day <= period.end:
+        if unit == "day":
+            first = last = day
+        else:
+            first = max(period.start, day - timedelta(days=day.weekday()))
+            last = min(period.end, first + timedelta(days=6 - first.weekday()))
+        buckets.setdefault(first, [first, last, 0, 0])
+        day = last + timedelta(days=1)
+    starts = sorted(buckets)
+    rows = (
+        DailyCount.objects.filter(
+            day__gte=period.start, day__lte=period.end, metric__in=(f.RECEIVED, f.ANSWERED)
+        )
+        .values_list("day", "metric")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for day, metric, n in rows:
+        first = day if unit == "day" else max(period.start, day - timedelta(days=day.weekday()))
+        buckets[first][2 if metric == f.RECEIVED else 3] += n
+    return unit, [tuple(buckets[s]) for s in starts]
+
+
+# --- drill-down ------------------------------------------------------------------------------------
+
+OVERDUE = "overdue"
+# metric -> the event kinds that can produce it (to pick candidate messages cheaply)
+DRILL_SOURCES = {
+    f.RECEIVED: (Kind.SUBMITTED,),
+    f.REGISTERED: (Kind.REGISTERED,),
+    f.REJECTED: (Kind.REJECTED,),
+    f.REJECTION_REASON: (Kind.REJECTED,),
+    f.DECIDED: (Kind.REGISTERED, Kind.REJECTED),
+    f.DECISION_DAYS: (Kind.REGISTERED, Kind.REJECTED),
+    f.ANSWERED: (Kind.ANSWERED,),
+    f.FIRST_ANSWER: (Kind.ANSWERED,),
+    f.ANSWER_DAYS: (Kind.ANSWERED,),
+    f.REWORK: (Kind.RATED_NEGATIVE,),
+    f.RATED: (Kind.RATED_POSITIVE, Kind.RATED_NEGATIVE),
+    f.CLOSED_UNRATED: (Kind.CLOSED_UNRATED,),
+    f.SUPPORTS: (),
+}
+DRILL_METRICS = (*DRILL_SOURCES, OVERDUE)
+
+
+def group_q(group_key):
+    """The messages of a report group key ("total", "org:5", "org:none", "topic:2", "category:7")."""
+    if group_key == "total":
+        return Q()
+    kind, _, value = group_key.partition(":")
+    if kind == "org" and value == "none":
+        return Q(executing_organization__isnull=True)
+    if not value.isdigit():
+        raise ValueError(group_key)
+    if kind == "org":
+        return Q(executing_organization_id=int(value))
+    if kind == "topic":
+        return Q(category__topic_id=int(value))
+    if kind == "category":
+        return Q(category_id=int(value))
+    raise ValueError(group_key)
+
+
+@dataclass
+class Drill:
+    ids: list  # message ids, newest first
+    events: int  # how many times the figure's event happened (a message may be answered twice)
+
+
+def _moscow_range(period):
+    return (
+        datetime.combine(period.start, time.min, tzinfo=MOSCOW),
+        datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=MOSCOW),
+    )
+
+
+def drilldown(official, *, period, metric, key="", group="total", now=None):
+    """The messages behind one figure of the report, limited to what `official` may see."""
+    scope = staff_messages(official).filter(group_q(group))
+    if metric == OVERDUE:
+        now = now or timezone.now()
+        ids = list(scope.filter(overdue_q(now, key)).order_by("-pk").values_list("pk", flat=True))
+        return Drill(ids=ids, events=len(ids))
+    if metric not in DRILL_SOURCES:
+        raise ValueError(metric)
+    first, after = _moscow_range(period)
+    if metric == f.SUPPORTS:
+        source = Support.objects.filter(created_at__gte=first, created_at__lt=after)
+    else:
+        source = MessageEvent.objects.filter(
+            kind__in=DRILL_SOURCES[metric], created_at__gte=first, created_at__lt=after
+        )
+    candidates = list(scope.filter(pk__in=source.values("message_id")).values_list("pk", flat=True))
+    workdays = f.WorkdayIndex(period.start, period.end)
+    hits = defaultdict(int)
+    for ids in chunks(candidates, 5_000):
+        for row in load_rows(ids, events_since=first):
+            for day, fact_metric, fact_key in f.message_facts(row, workdays):
+                if (
+                    fact_metric == metric
+                    and (not key or fact_key == key)
+                    and period.start <= day <= period.end
+                ):
+                    hits[row.id] += 1
+    return Drill(ids=sorted(hits, reverse=True), events=sum(hits.values()))
+
+
+def drill_page_messages(ids):
+    """The rows of one page of a drill-down list, in the order of `ids` (one query)."""
+    messages = Message.objects.filter(pk__in=ids).select_related("category", "executing_organization")
+    by_pk = {m.pk: m for m in messages}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+METRIC_LABELS = {
+    (f.RECEIVED, ""): "поступившие сообщения",
+    (f.REGISTERED, ""): "зарегистрированные сообщения",
+    (f.REJECTED, ""): "сообщения, в регистрации которых отказано",
+    (f.DECIDED, ""): "рассмотренные модератором (регистрация или отказ)",
+    (f.DECIDED, f.ON_TIME): "рассмотренные в срок (≤ 3 рабочих дней)",
+    (f.DECIDED, f.LATE): "рассмотренные с нарушением срока",
+    (f.DECISION_DAYS, ""): "рассмотренные модератором (выборка для медианы и 90-го процентиля)",
+    (f.ANSWERED, ""): "сообщения с ответами",
+    (f.ANSWERED, "solved"): "ответы «вопрос решён»",
+    (f.ANSWERED, "planned"): "ответы «решение запланировано»",
+    (f.ANSWERED, "impossible"): "ответы «решение невозможно»",
+    (f.FIRST_ANSWER, ""): "первые ответы",
+    (f.FIRST_ANSWER, f.ON_TIME): "первый ответ в срок (≤ 10 рабочих дней)",
+    (f.FIRST_ANSWER, f.LATE): "первый ответ с нарушением срока",
+    (f.ANSWER_DAYS, ""): "первые ответы (выборка для медианы и 90-го процентиля)",
+    (f.REWORK, ""): "возвращённые на доработку",
+    (f.RATED, ""): "оценённые ответы",
+    (f.RATED, "positive"): "ответы, оценённые положительно",
+    (f.RATED, "negative"): "ответы, оценённые отрицательно",
+    (f.CLOSED_UNRATED, ""): "закрытые без оценки",
+    (f.SUPPORTS, ""): "поддержанные сообщения",
+    (OVERDUE, ""): "просроченные сейчас",
+    (OVERDUE, "registration"): "просроченные сейчас на модерации",
+    (OVERDUE, "answer"): "просроченные сейчас в ожидании ответа",
+}
+
+
+def metric_label(metric, key=""):
+    if metric == f.REJECTION_REASON:
+        title = RejectionReason.objects.filter(code=key).values_list("title", flat=True).first()
+        return f"отказ по причине «{title or key}»"
+    return METRIC_LABELS.get((metric, key)) or METRIC_LABELS.get((metric, ""), metric)
+
+
+def group_label(group_key):
+    """A readable name of a report group key; ValueError for an unknown or malformed key."""
+    group_q(group_key)
+    if group_key == "total":
+        return "все категории и организации"
+    kind, _, value = group_key.partition(":")
+    if kind == "org" and value == "none":
+        return "ещё не направленные организации"
+    model = {"org": Organization, "topic": Topic, "category": Category}[kind]
+    obj = model.objects.filter(pk=int(value)).first()
+    if obj is None:
+        raise ValueError(group_key)
+    prefix = {"org": "организация", "topic": "тема", "category": "категория"}[kind]
+    return f"{prefix} «{obj}»"

@@ -1,0 +1,123 @@
+"""The statistics pages (§8.1): public aggregates, the staff page with drill-down, CSV of every table."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from messages.selectors import official_of
+
+from . import charts, selectors
+from .exports import table_csv
+from .periods import parse_period
+from .tables import build_tables, link_drilldowns
+
+TABLE_KEYS = ("summary", "organizations", "topics", "categories", "reasons", "series")
+
+
+def _context(request, *, staff):
+    form, period = parse_period(request.GET)
+    context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
+    if period is None:
+        return context
+    report = selectors.report(period)
+    tables = build_tables(report)
+    query = urlencode(period.query())
+    context.update(
+        report=report,
+        tables=tables,
+        charts=charts.build(report, tables),
+        query=query,
+        previous_query=urlencode(period.shifted(-1).query()),
+        next_query=urlencode(period.shifted(1).query()),
+    )
+    if staff:
+        link_drilldowns(tables, period, reverse("stats:staff_drilldown"))
+    return context
+
+
+def _csv_response(request, table_key):
+    if table_key not in TABLE_KEYS:
+        raise Http404("Нет такой таблицы.")
+    _form, period = parse_period(request.GET)
+    if period is None:
+        raise Http404("Неверно указан период.")
+    table = next(t for t in build_tables(selectors.report(period)) if t.key == table_key)
+    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    name = f"zarechny-stats-{table_key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def public_stats(request):
+    context = _context(request, staff=False)
+    return render(request, "stats/public.html", context, status=200 if context["period"] else 400)
+
+
+@require_GET
+def public_csv(request, table):
+    return _csv_response(request, table)
+
+
+def _require_official(request):
+    official = official_of(request.user)
+    if official is None:
+        raise PermissionDenied("Статистика для сотрудников доступна только ответственным должностным лицам.")
+    return official
+
+
+@require_GET
+@login_required
+def staff_stats(request):
+    official = _require_official(request)
+    context = _context(request, staff=True)
+    context["official"] = official
+    return render(request, "stats/staff.html", context, status=200 if context["period"] else 400)
+
+
+@require_GET
+@login_required
+def staff_csv(request, table):
+    _require_official(request)
+    return _csv_response(request, table)
+
+
+@require_GET
+@login_required
+def staff_drilldown(request):
+    official = _require_official(request)
+    _form, period = parse_period(request.GET)
+    metric = request.GET.get("metric", "")
+    key = request.GET.get("key", "")
+    group = request.GET.get("group", "total")
+    if period is None or metric not in selectors.DRILL_METRICS:
+        raise Http404("Неверно указан показатель или период.")
+    try:
+        drill = selectors.drilldown(official, period=period, metric=metric, key=key, group=group)
+        group_label = selectors.group_label(group)
+    except ValueError:
+        raise Http404("Неверно указан разрез.") from None
+    page = Paginator(drill.ids, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "stats/drilldown.html",
+        {
+            "period": period,
+            "metric_label": selectors.metric_label(metric, key),
+            "group_label": group_label,
+            "drill": drill,
+            "page": page,
+            "messages_on_page": selectors.drill_page_messages(list(page.object_list)),
+            "official": official,
+            "page_query": params.urlencode(),
+            "back_query": urlencode(period.query()),
+        },
+    )

@@ -1,0 +1,91 @@
+"""The personal cabinet: my messages with deadlines and last events, my notifications."""
+
+import pytest
+
+from messages.models import Notification
+from tests.factories import answered, registered, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cabinet_lists_only_my_messages_with_state_deadline_and_last_event(
+    client, citizen, other_citizen, moderator, executor, category
+):
+    waiting = submit(citizen, category)
+    public = registered(citizen, category, moderator)
+    done = answered(citizen, category, moderator, executor)
+    foreign = submit(other_citizen, category)
+    client.force_login(citizen)
+    response = client.get("/cabinet/")
+    assert response.status_code == 200
+    numbers = [m.number for m in response.context["page"]]
+    assert set(numbers) == {waiting.number, public.number, done.number}
+    assert foreign.number not in response.content.decode()
+    body = response.content.decode()
+    assert "Срок регистрации" in body and "Срок ответа" in body and "оцените его" in body
+    assert "Последнее событие: дан ответ" in body
+    assert "Последнее событие: зарегистрировано и опубликовано" in body
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_cabinet_query_count_does_not_grow(
+    client, citizen, moderator, category, django_assert_num_queries, rows
+):
+    for i in range(rows):
+        (registered if i % 2 else submit)(citizen, category, **({"moderator": moderator} if i % 2 else {}))
+    client.force_login(citizen)
+    # session, user, count, page (with last event annotations), header: unread + official
+    with django_assert_num_queries(6):
+        response = client.get("/cabinet/")
+    assert len(response.context["page"].object_list) == rows
+
+
+def test_cabinet_needs_login_and_get(client, citizen):
+    assert client.get("/cabinet/")["Location"].startswith("/accounts/login/")
+    client.force_login(citizen)
+    assert client.post("/cabinet/").status_code == 405
+
+
+def test_unread_count_in_header_and_notifications_marked_read_on_view(
+    client, citizen, other_citizen, moderator, category
+):
+    registered(citizen, category, moderator)  # «received» + «registered»
+    submit(other_citizen, category)
+    client.force_login(citizen)
+    assert Notification.objects.filter(recipient=citizen, read_at__isnull=True).count() == 2
+    assert "непрочитанных уведомлений: 2</span>" in client.get("/cabinet/").content.decode()
+    response = client.get("/cabinet/notifications/")
+    body = response.content.decode()
+    assert body.count("новое</span>") == 2
+    assert "непрочитанных уведомлений" not in body  # the header already counts them as read
+    assert "сообщение зарегистрировано и опубликовано" in body.lower()
+    assert len(response.context["page"].object_list) == 2  # not the other citizen's
+    assert not Notification.objects.filter(recipient=citizen, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=other_citizen, read_at__isnull=True).exists()
+    assert "новое</span>" not in client.get("/cabinet/notifications/").content.decode()
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_notifications_query_count_does_not_grow(
+    client, citizen, moderator, category, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        registered(citizen, category, moderator)  # two notifications each
+    client.force_login(citizen)
+    # session, user, count, page (with message and event), mark read, header: unread + official
+    with django_assert_num_queries(7):
+        response = client.get("/cabinet/notifications/")
+    assert len(response.context["page"].object_list) == 2 * rows
+
+
+def test_notifications_need_login_and_get(client, citizen):
+    assert client.get("/cabinet/notifications/")["Location"].startswith("/accounts/login/")
+    client.force_login(citizen)
+    assert client.post("/cabinet/notifications/").status_code == 405
+
+
+def test_office_link_only_for_officials(client, citizen, moderator, world):
+    client.force_login(citizen)
+    assert 'href="/office/"' not in client.get("/").content.decode()
+    client.force_login(moderator)
+    assert 'href="/office/"' in client.get("/").content.decode()

@@ -1,0 +1,90 @@
+"""The back-office home counts and the supervisor's overdue board."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import registered, submit
+
+
+def test_moderator_home_counts(client, moderator, executor, category, citizen, world):
+    now = timezone.now()
+    submit(citizen, category, now=now - timedelta(days=15))  # overdue
+    submit(citizen, category)
+    submit(citizen, world["lighting"])  # not theirs
+    client.force_login(moderator)
+    response = client.get(reverse("office:home"))
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert summary["moderation"] == {"total": 2, "overdue": 1, "due_today": 0}
+    # moderators also answer for their organisation (DESIGN.md "Holes in Appendix 2")
+    assert summary["answers"]["total"] == 0
+    assert 'data-count="moderation-overdue">1<' in response.content.decode()
+
+
+def test_due_today_counts(client, moderator, executor, category, citizen, time_machine):
+    message = registered(citizen, category, moderator)
+    # the morning of the last day of the answer term
+    time_machine.move_to(timezone.localtime(message.answer_due).replace(hour=9))
+    client.force_login(executor)
+    summary = client.get(reverse("office:home")).context["summary"]
+    assert summary["answers"] == {"total": 1, "overdue": 0, "due_today": 1}
+    assert "moderation" not in summary
+
+
+def test_administrator_has_no_queues(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("office:home"))
+    assert response.status_code == 200
+    assert response.context["summary"] == {}
+    assert "Очередей нет" in response.content.decode()
+
+
+def _overdue_world(citizen, category, moderator, rows):
+    now = timezone.now()
+    long_ago = now - timedelta(days=40)
+    from messages import services
+
+    for i in range(rows):
+        submit(citizen, category, now=long_ago, text=f"Старая {i}")
+        message = submit(citizen, category, now=long_ago, text=f"Зарегистрированная {i}")
+        services.message_register(message=message, actor=moderator, now=long_ago + timedelta(hours=1))
+    submit(citizen, category, text="Свежая")  # not overdue
+
+
+def test_overdue_board_groups_by_organisation_and_stage(
+    client, supervisor, moderator, executor, category, citizen
+):
+    _overdue_world(citizen, category, moderator, 2)
+    client.force_login(supervisor)
+    response = client.get(reverse("office:overdue"))
+    groups = response.context["groups"]
+    assert [str(g.organization) for g in groups] == ["Администрация"]
+    stages = dict(groups[0].stages)
+    assert len(stages["Регистрация (§5.4)"]) == 2
+    assert len(stages["Ответ (§6.2)"]) == 2
+    assert "Свежая" not in response.content.decode()
+    assert client.get(reverse("office:home")).context["summary"]["overdue_total"] == 4
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_overdue_board_query_count(
+    client, supervisor, moderator, executor, category, citizen, django_assert_num_queries, rows
+):
+    _overdue_world(citizen, category, moderator, rows)
+    client.force_login(supervisor)
+    with django_assert_num_queries(5):
+        response = client.get(reverse("office:overdue"))
+    assert response.context["groups"][0].total == 2 * rows
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_home_query_count(
+    client, supervisor, moderator, executor, category, citizen, django_assert_num_queries, rows
+):
+    _overdue_world(citizen, category, moderator, rows)
+    client.force_login(supervisor)
+    with django_assert_num_queries(7):
+        client.get(reverse("office:home"))

@@ -1,0 +1,375 @@
+"""The moderator's queue, review page and actions (§5.4–5.7, §4.4)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import RejectionReason
+from messages import services
+from messages.models import MessageEvent, Notification
+from tests.factories import OfficialFactory, UserFactory, registered, submit
+from tests.moderation.conftest import submit_at
+
+
+def url(name, message=None):
+    return reverse(name, kwargs={"number": message.number}) if message else reverse(name)
+
+
+# --- queue ----------------------------------------------------------------------------------------
+
+
+def test_queue_lists_own_categories_by_deadline(client, moderator, world, citizen):
+    now = timezone.now()
+    older = submit(citizen, world["potholes"], now=now - timedelta(days=10), text="Старая яма")
+    newer = submit(citizen, world["potholes"], text="Новая яма")
+    foreign = submit(citizen, world["lighting"], text="Не горит фонарь")
+    client.force_login(moderator)
+    response = client.get(url("office:moderation_queue"))
+    assert response.status_code == 200
+    numbers = [m.number for m in response.context["page"].object_list]
+    assert numbers == [older.number, newer.number]
+    assert foreign.number not in response.content.decode()
+    # the old one is overdue and marked so
+    assert 'class="overdue"' in response.content.decode()
+    assert "просрочено" in response.content.decode()
+
+
+def test_supervisor_queue_has_every_category(client, supervisor, world, citizen):
+    a = submit(citizen, world["potholes"])
+    b = submit(citizen, world["lighting"])
+    client.force_login(supervisor)
+    numbers = {m.number for m in client.get(url("office:moderation_queue")).context["page"].object_list}
+    assert numbers == {a.number, b.number}
+
+
+def test_queue_filters_by_category_and_date(client, supervisor, world, citizen):
+    now = timezone.now()
+    old = submit(citizen, world["potholes"], now=now - timedelta(days=20))
+    pothole = submit(citizen, world["potholes"])
+    light = submit(citizen, world["lighting"])
+    client.force_login(supervisor)
+    page = client.get(url("office:moderation_queue"), {"category": world["lighting"].pk}).context["page"]
+    assert [m.number for m in page.object_list] == [light.number]
+    since = (timezone.localdate(now) - timedelta(days=1)).isoformat()
+    page = client.get(url("office:moderation_queue"), {"submitted_from": since}).context["page"]
+    assert {m.number for m in page.object_list} == {pothole.number, light.number}
+    until = (timezone.localdate(now) - timedelta(days=5)).isoformat()
+    page = client.get(url("office:moderation_queue"), {"submitted_to": until}).context["page"]
+    assert [m.number for m in page.object_list] == [old.number]
+
+
+def test_filter_refuses_a_category_the_moderator_does_not_have(client, moderator, world, citizen):
+    submit(citizen, world["potholes"])
+    client.force_login(moderator)
+    response = client.get(url("office:moderation_queue"), {"category": world["lighting"].pk})
+    assert response.status_code == 200
+    assert response.context["filters"].errors["category"]
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_queue_query_count_does_not_grow(
+    client, moderator, category, citizen, django_assert_num_queries, rows
+):
+    from tests.factories import processed_photos
+
+    for i in range(rows):
+        submit(citizen, category, text=f"Яма {i}", photos=processed_photos(1) if i % 2 else ())
+    client.force_login(moderator)
+    # session + user + official, filter categories, count, page rows
+    with django_assert_num_queries(7):
+        response = client.get(url("office:moderation_queue"))
+    assert len(response.context["page"].object_list) == rows
+
+
+# --- review page ------------------------------------------------------------------------------------
+
+
+def test_review_shows_message_earlier_messages_and_duplicates(client, moderator, executor, category, citizen):
+    first = submit_at(
+        citizen,
+        category,
+        text="Большая яма на дороге возле школы",
+        address="ул. Строителей, 1",
+        latitude=Decimal("53.110000"),
+        longitude=Decimal("45.090000"),
+    )
+    services.message_register(message=first, actor=moderator)
+    other_place = submit_at(citizen, category, text="Сломана скамейка в парке", address="Парк Победы")
+    message = submit_at(
+        citizen,
+        category,
+        text="Яма на дороге возле школы, большая",
+        address="напротив школы № 3",
+        latitude=Decimal("53.110500"),
+        longitude=Decimal("45.090300"),
+    )
+    client.force_login(moderator)
+    response = client.get(url("office:review", message))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Яма на дороге возле школы, большая" in page
+    dupes = response.context["duplicates"]
+    assert [d.message.number for d in dupes] == [first.number]
+    assert dupes[0].reasons[0].startswith("в ")  # metres away
+    assert f"Отказать: дубликат сообщения № {first.number}" in page
+    earlier = [m.number for m in response.context["earlier"]]
+    assert earlier == [other_place.number, first.number]
+
+
+def test_review_of_other_category_is_404(client, other_category_moderator, category, citizen):
+    message = submit(citizen, category)
+    client.force_login(other_category_moderator)
+    assert client.get(url("office:review", message)).status_code == 404
+
+
+def test_review_of_unknown_number_is_404(client, moderator):
+    client.force_login(moderator)
+    assert client.get(reverse("office:review", kwargs={"number": "2000-999999"})).status_code == 404
+
+
+def test_reject_form_lists_citizen_texts(client, moderator, category, citizen):
+    RejectionReason.objects.filter(code="obscene").update(citizen_text="Уберите нецензурные слова.")
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    page = client.get(url("office:review", message)).content.decode()
+    assert "Автор прочитает: «Уберите нецензурные слова.»" in page
+
+
+# --- register -----------------------------------------------------------------------------------------
+
+
+def test_register_routes_to_responsible_by_default(client, moderator, executor, category, citizen, world):
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(
+        url("office:register", message), {"executing_organization": "", "category": category.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("office:review", message)
+    message.refresh_from_db()
+    assert message.state == "registered"
+    assert message.executing_organization == world["administration"]
+
+
+def test_register_to_another_participating_organisation(
+    client, moderator, other_org_executor, category, citizen, world
+):
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(
+        url("office:register", message),
+        {"executing_organization": world["kbu"].pk, "category": category.pk, "comment": "КБУ"},
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.executing_organization == world["kbu"]
+
+
+def test_register_error_is_shown_next_to_the_organisation_field(client, moderator, category, citizen, world):
+    # Nobody at КБУ can answer potholes (no other_org_executor here): the service refuses, the form shows it.
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(
+        url("office:register", message), {"executing_organization": world["kbu"].pk, "category": category.pk}
+    )
+    assert response.status_code == 400
+    form = response.context["register_form"]
+    assert "нет сотрудника" in form.errors["executing_organization"][0]
+    assert (
+        'aria-describedby="register_executing_organization_help register_executing_organization_error"'
+        in (response.content.decode())
+    )
+    message.refresh_from_db()
+    assert message.state == "submitted"
+
+
+def test_register_with_corrected_category(client, supervisor, world, citizen):
+    lighting_executor = UserFactory(email="light@adm.ru")
+    OfficialFactory(
+        user=lighting_executor,
+        organization=world["administration"],
+        role="executor",
+        categories=[world["lighting"]],
+    )
+    message = submit(citizen, world["potholes"])
+    client.force_login(supervisor)
+    response = client.post(
+        url("office:register", message), {"executing_organization": "", "category": world["lighting"].pk}
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.category == world["lighting"]
+
+
+def test_moderator_cannot_move_to_a_category_not_theirs(client, moderator, executor, world, citizen):
+    message = submit(citizen, world["potholes"])
+    client.force_login(moderator)
+    response = client.post(url("office:register", message), {"category": world["lighting"].pk})
+    assert response.status_code == 400
+    assert response.context["register_form"].errors["category"]
+
+
+def test_register_twice_shows_wrong_state(client, moderator, executor, category, citizen):
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    client.post(url("office:register", message), {"category": category.pk})
+    response = client.post(url("office:register", message), {"category": category.pk})
+    # A registered message is still in scope, but the form is gone from the page; the refusal is shown.
+    assert response.status_code == 400
+    assert "Действие недоступно" in response.content.decode()
+
+
+# --- reject --------------------------------------------------------------------------------------------
+
+
+def test_reject_needs_a_reason(client, moderator, category, citizen):
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(url("office:reject", message), {"comment": "нет"})
+    assert response.status_code == 400
+    assert response.context["reject_form"].errors["reasons"] == ["Выберите хотя бы одну причину отказа."]
+    assert 'id="reject_reasons_error"' in response.content.decode()
+
+
+def test_reject_preview_shows_the_letter_and_does_not_send(client, moderator, category, citizen):
+    reason = RejectionReason.objects.get(code="obscene")
+    reason.citizen_text = "Сообщение содержит нецензурную лексику (§4.3)."
+    reason.save()
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(
+        url("office:reject", message), {"reasons": [reason.pk], "comment": "Перепишите", "preview": "1"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    preview = page[page.index('id="reject-preview"') :]
+    assert "<li>Сообщение содержит нецензурную лексику (§4.3).</li>" in preview
+    assert "Комментарий модератора: Перепишите" in preview
+    message.refresh_from_db()
+    assert message.state == "submitted"
+
+
+def test_reject_sends_and_notifies(client, moderator, category, citizen):
+    reason = RejectionReason.objects.get(code="obscene")
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(url("office:reject", message), {"reasons": [reason.pk], "comment": "Перепишите"})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.state == "rejected"
+    assert Notification.objects.filter(message=message, kind="rejected", recipient=citizen).exists()
+
+
+def test_duplicate_needs_the_original_number_next_to_its_field(client, moderator, category, citizen):
+    duplicate = RejectionReason.objects.get(code="duplicate")
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(url("office:reject", message), {"reasons": [duplicate.pk]})
+    assert response.status_code == 400
+    assert "исходного сообщения" in response.context["reject_form"].errors["duplicate_of"][0]
+
+
+def test_duplicate_of_an_unknown_number(client, moderator, category, citizen):
+    duplicate = RejectionReason.objects.get(code="duplicate")
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    response = client.post(
+        url("office:reject", message), {"reasons": [duplicate.pk], "duplicate_of": "1999-1"}
+    )
+    assert response.status_code == 400
+    assert response.context["reject_form"].errors["duplicate_of"] == ["Сообщение № 1999-1 не найдено."]
+
+
+def test_one_step_duplicate_button(client, moderator, executor, category, citizen, other_citizen):
+    original = registered(citizen, category, moderator)
+    message = submit(other_citizen, category)
+    client.force_login(moderator)
+    duplicate = RejectionReason.objects.get(code="duplicate")
+    response = client.post(
+        url("office:reject", message), {"reasons": [duplicate.pk], "duplicate_of": original.number}
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.state == "rejected"
+    assert message.duplicate_of == original
+
+
+# --- reassign -------------------------------------------------------------------------------------------
+
+
+def test_reassign_to_another_organisation(
+    client, moderator, executor, other_org_executor, category, citizen, world
+):
+    message = registered(citizen, category, moderator)
+    client.force_login(moderator)
+    page = client.get(url("office:review", message))
+    assert "reassign_form" in page.context
+    response = client.post(
+        url("office:reassign", message), {"executing_organization": world["kbu"].pk, "comment": "Их участок"}
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.executing_organization == world["kbu"]
+    assert message.events.filter(kind=MessageEvent.Kind.REASSIGNED).exists()
+
+
+def test_reassign_needs_an_organisation(client, moderator, executor, category, citizen):
+    message = registered(citizen, category, moderator)
+    client.force_login(moderator)
+    response = client.post(url("office:reassign", message), {"executing_organization": ""})
+    assert response.status_code == 400
+    assert response.context["reassign_form"].errors["executing_organization"]
+
+
+def test_executor_cannot_reassign(client, moderator, executor, other_org_executor, category, citizen, world):
+    message = registered(citizen, category, moderator)
+    client.force_login(executor)
+    response = client.post(url("office:reassign", message), {"executing_organization": world["kbu"].pk})
+    assert response.status_code == 400
+    assert "не модерируете" in response.content.decode()
+    message.refresh_from_db()
+    assert message.executing_organization == world["administration"]
+
+
+def test_supervisor_marks_a_duplicate_of_a_message_still_on_moderation(client, supervisor, category, citizen):
+    duplicate = RejectionReason.objects.get(code="duplicate")
+    original = submit(citizen, category, text="Первое")
+    copy = submit(citizen, category, text="Второе")
+    client.force_login(supervisor)
+    response = client.post(
+        url("office:reject", copy), {"reasons": [duplicate.pk], "duplicate_of": original.number}
+    )
+    assert response.status_code == 302
+    copy.refresh_from_db()
+    assert copy.duplicate_of == original
+
+
+def test_review_shows_photos_through_the_portal_checked_urls(client, moderator, category, citizen):
+    from tests.factories import processed_photos
+
+    message = submit(citizen, category, photos=processed_photos(2))
+    client.force_login(moderator)
+    page = client.get(url("office:review", message)).content.decode()
+    for photo in message.photos.all():
+        thumb = reverse("portal:photo_thumb", kwargs={"number": message.number, "token": photo.token})
+        full = reverse("portal:photo", kwargs={"number": message.number, "token": photo.token})
+        assert f'src="{thumb}"' in page and f'href="{full}"' in page
+        response = client.get(thumb)
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_reassign_requests_query_count(
+    client, moderator, executor, category, citizen, django_assert_num_queries, rows
+):
+    for i in range(rows):
+        message = registered(citizen, category, moderator, text=f"Яма {i}")
+        services.message_request_reassign(message=message, actor=executor, comment="Не наше")
+    client.force_login(moderator)
+    with django_assert_num_queries(5):
+        response = client.get(url("office:reassign_requests"))
+    assert len(response.context["requests"]) == rows

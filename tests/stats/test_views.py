@@ -1,0 +1,227 @@
+"""The statistics pages: who may open them, what they show, CSV, drill-down and query counts."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from stats.services import refresh_rollups
+from tests.factories import answered, registered, submit
+
+from .conftest import NOW
+
+PERIOD = {"period": "custom", "start": "2025-12-01", "end": "2026-01-31"}
+PUBLIC = reverse("stats:public")
+STAFF = reverse("stats:staff")
+DRILL = reverse("stats:staff_drilldown")
+
+
+@pytest.fixture
+def refreshed(known, settings):
+    settings.STATS_MIN_SAMPLE = 3
+    refresh_rollups(now=NOW)
+    return known
+
+
+def _drill(client, **params):
+    return client.get(DRILL, {**PERIOD, **params})
+
+
+# --- public page ---------------------------------------------------------------------------------
+
+
+def test_public_page_for_a_guest(client, refreshed, citizen):
+    response = client.get(PUBLIC, PERIOD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Статистика рассмотрения сообщений" in html
+    assert html.count("<svg") == 3 and '<title id="chart-flow-t">' in html and "<desc" in html
+    assert "81,8 %" in html  # on-time registration share (9 of 11)
+    assert "мало данных" in html
+    assert "Данные графика таблицей" in html
+    assert "/office/stats/messages/" not in html  # no drill-down for the public
+    # aggregates only: no author, no message number, no text
+    assert citizen.full_name not in html and refreshed["M1"].number not in html and "Сообщение M1" not in html
+
+
+def test_public_page_default_period_and_bad_period(client, db):
+    assert client.get(PUBLIC).status_code == 200
+    response = client.get(PUBLIC, {"period": "custom", "start": "2026-02-01", "end": "2026-01-01"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Последняя дата не может быть раньше первой." in html
+    assert 'aria-describedby="id_end-error"' in html and 'aria-invalid="true"' in html
+
+
+def test_public_page_wrong_method(client, db):
+    assert client.post(PUBLIC).status_code == 405
+
+
+def test_public_csv(client, refreshed):
+    response = client.get(reverse("stats:public_csv", args=["categories"]), PERIOD)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "zarechny-stats-categories-20251201-20260131.csv" in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Категория", "Поступило", "Зарегистрировано", "Отказано"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["Ямы на дорогах"][1:5] == ["9", "6", "3", "77,8"]
+    assert by_name["Освещение"][4] == "мало данных"
+
+
+@pytest.mark.parametrize("table", ["summary", "organizations", "topics", "categories", "reasons", "series"])
+def test_every_table_downloads(client, refreshed, table):
+    response = client.get(reverse("stats:public_csv", args=[table]), PERIOD)
+    assert response.status_code == 200
+    assert len(response.content.decode("utf-8-sig").splitlines()) >= 2
+
+
+def test_csv_unknown_table_and_method(client, db):
+    assert client.get(reverse("stats:public_csv", args=["nope"])).status_code == 404
+    assert client.post(reverse("stats:public_csv", args=["summary"])).status_code == 405
+
+
+# --- staff page ----------------------------------------------------------------------------------
+
+
+def test_staff_page_needs_login(client, db):
+    response = client.get(STAFF)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(reverse("stats:staff_csv", args=["summary"])).status_code == 302
+    assert client.get(DRILL).status_code == 302
+
+
+def test_staff_page_refuses_citizens(client, citizen):
+    client.force_login(citizen)
+    assert client.get(STAFF).status_code == 403
+    assert client.get(reverse("stats:staff_csv", args=["summary"])).status_code == 403
+    assert _drill(client, metric="received").status_code == 403
+
+
+def test_staff_page_refuses_a_retired_official(client, moderator):
+    moderator.official.is_active = False
+    moderator.official.save()
+    client.force_login(moderator)
+    assert client.get(STAFF).status_code == 403
+
+
+def test_staff_page_for_an_official(client, refreshed, executor):
+    client.force_login(executor)
+    response = client.get(STAFF, PERIOD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Статистика для сотрудников" in html
+    assert f'href="{DRILL}?' in html
+    assert client.get(reverse("stats:staff_csv", args=["organizations"]), PERIOD).status_code == 200
+
+
+def test_staff_pages_wrong_method(client, moderator):
+    client.force_login(moderator)
+    assert client.post(STAFF).status_code == 405
+    assert client.post(DRILL).status_code == 405
+    assert client.post(reverse("stats:staff_csv", args=["summary"])).status_code == 405
+
+
+# --- drill-down ----------------------------------------------------------------------------------
+
+
+def _numbers(response):
+    return {m.number for m in response.context["messages_on_page"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"metric": "received"}, {"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "L1", "L2"}),
+        ({"metric": "decided", "key": "late"}, {"M2", "M7"}),
+        ({"metric": "reason", "key": "duplicate"}, {"M6"}),
+        ({"metric": "first_answer", "key": "late"}, {"M4"}),
+        ({"metric": "answered", "key": "solved"}, {"M1", "M5"}),
+        ({"metric": "rework"}, {"M5"}),
+        ({"metric": "supports"}, {"M1"}),
+        ({"metric": "overdue"}, {"M7", "M8", "M9", "L1", "L2"}),
+        ({"metric": "overdue", "key": "registration"}, {"M8"}),
+        ({"metric": "received", "group": "category:{lighting}"}, {"L1", "L2"}),
+        ({"metric": "registered", "group": "org:{kbu}"}, {"M4"}),
+        ({"metric": "rejected", "group": "org:none"}, {"M3", "M6"}),
+    ],
+)
+def test_drilldown_lists_the_messages_of_a_figure(client, refreshed, supervisor, world, params, expected):
+    client.force_login(supervisor)
+    if "group" in params:
+        params = {
+            **params,
+            "group": params["group"].format(lighting=world["lighting"].pk, kbu=world["kbu"].pk),
+        }
+    response = _drill(client, **params)
+    assert response.status_code == 200
+    assert _numbers(response) == {refreshed[name].number for name in expected}
+
+
+def test_drilldown_counts_events_and_messages(client, refreshed, supervisor):
+    client.force_login(supervisor)
+    response = _drill(client, metric="answered", key="solved")
+    assert response.context["drill"].events == 3  # M5 answered twice
+    assert "событий: 3" in response.content.decode()
+
+
+def test_drilldown_is_scoped_to_the_official(client, refreshed, other_org_executor, other_category_moderator):
+    client.force_login(other_org_executor)  # МКУ «КБУ», potholes: only what is routed to КБУ
+    assert _numbers(_drill(client, metric="received")) == {refreshed["M4"].number}
+    client.force_login(other_category_moderator)  # lighting only
+    assert _numbers(_drill(client, metric="received")) == {refreshed["L1"].number, refreshed["L2"].number}
+
+
+def test_drilldown_rejects_bad_parameters(client, supervisor):
+    client.force_login(supervisor)
+    assert _drill(client, metric="nope").status_code == 404
+    assert _drill(client, metric="received", group="org:abc").status_code == 404
+    assert _drill(client, metric="received", group="category:999999").status_code == 404
+    assert client.get(DRILL, {"metric": "received", "period": "custom"}).status_code == 404
+
+
+# --- query counts --------------------------------------------------------------------------------
+
+
+def _make(n, world, citizen, moderator, executor):
+    for i in range(n):
+        if i % 3 == 0:
+            submit(citizen, world["potholes"])
+        elif i % 3 == 1:
+            registered(citizen, world["potholes"], moderator)
+        else:
+            answered(citizen, world["potholes"], moderator, executor)
+    refresh_rollups()
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_public_page_queries_do_not_grow(
+    client, world, citizen, moderator, executor, n, django_assert_num_queries
+):
+    _make(n, world, citizen, moderator, executor)
+    with django_assert_num_queries(7):
+        assert client.get(PUBLIC).status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_staff_page_queries_do_not_grow(
+    client, world, citizen, moderator, executor, n, django_assert_num_queries
+):
+    _make(n, world, citizen, moderator, executor)
+    client.force_login(moderator)
+    # + session, user, official, the official's organisation in the office header
+    with django_assert_num_queries(11):
+        assert client.get(STAFF).status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_drilldown_queries_do_not_grow(
+    client, world, citizen, moderator, executor, n, django_assert_num_queries
+):
+    _make(n, world, citizen, moderator, executor)
+    client.force_login(moderator)
+    with django_assert_num_queries(10):
+        assert client.get(DRILL, {"metric": "received"}).status_code == 200

@@ -1,0 +1,504 @@
+"""The permission matrix: every URL of the platform × every kind of person → the expected HTTP status.
+
+The URL list comes from the resolver, not from this file: a new named URL without a row here fails
+`test_every_url_has_a_row`. Two families are skipped by a rule — the Django admin's generated model pages
+(a representative set is tested explicitly below) and allauth's own account pages — everything else
+needs a row. `test_matrix_catches_an_unscoped_view` shows the matrix is not a rubber stamp: the same
+review page without scoping fails it.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+
+from messages import services
+from tests.factories import processed_photos, registered, submit
+
+ROLES = (
+    "anonymous",
+    "citizen",
+    "other_citizen",
+    "moderator",
+    "other_category_moderator",
+    "executor",
+    "other_org_executor",
+    "supervisor",
+    "admin_user",
+)
+STAFF = (
+    "moderator",
+    "other_category_moderator",
+    "executor",
+    "other_org_executor",
+    "supervisor",
+    "admin_user",
+)
+OFFICIALS = STAFF
+LOGIN = 302  # anonymous people are sent to the login page
+
+
+def statuses(default, **overrides):
+    unknown = set(overrides) - set(ROLES)
+    assert not unknown, unknown
+    return {role: overrides.get(role, default) for role in ROLES}
+
+
+def office(default=200, **overrides):
+    """A back-office page: login for guests, 403 for citizens, `default` for officials unless overridden."""
+    return statuses(default, **{"anonymous": LOGIN, "citizen": 403, "other_citizen": 403, **overrides})
+
+
+def admin_page(**overrides):
+    """An admin page: the admin's login for everyone but the administrator."""
+    return statuses(302, **{"admin_user": 200, **overrides})
+
+
+def everyone(status=200, **overrides):
+    return statuses(status, **overrides)
+
+
+@dataclass
+class Row:
+    name: str
+    expect: dict
+    kwargs: object = None  # a callable scene -> URL kwargs
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    label: str = ""
+    known_bug: str = ""  # a real hole the matrix found, owned by someone else: strict xfail until fixed
+
+    def url(self, scene):
+        return reverse(self.name, kwargs=self.kwargs(scene) if self.kwargs else None)
+
+
+def signed_in(status=200, **overrides):
+    """A page for any person with an account: guests go to the login page."""
+    return statuses(status, **{"anonymous": LOGIN, **overrides})
+
+
+# Who may open a message on moderation (or its photos): its author, its category's moderators and the
+# supervisors; for everyone else it does not exist (§4.8).
+PRIVATE_MESSAGE = statuses(404, citizen=200, moderator=200, supervisor=200)
+
+
+def photo(key, name, expect, **kwargs):
+    return Row(
+        name,
+        expect,
+        kwargs=lambda scene: {"number": scene[key].number, "token": scene[key + "_photo"].token},
+        label=key,
+        **kwargs,
+    )
+
+
+def attachment(name, expect):
+    return Row(
+        name,
+        expect,
+        kwargs=lambda scene: {"number": scene["answered"].number, "token": scene["attachment"].token},
+        label="answered",
+    )
+
+
+def on(key, name, expect, **kwargs):
+    """A row for a page of one message of the scene."""
+    return Row(name, expect, kwargs=lambda scene: {"number": scene[key].number}, label=key, **kwargs)
+
+
+# --- the scene: one message in each interesting place ---------------------------------------------
+#
+# Built once for the module inside a transaction that is rolled back at the end; every test runs in a
+# savepoint inside it (pytest-django's `db`), so rows cannot leak into each other or into other modules.
+# The cast is the one of tests/conftest.py (same organisations, categories, roles and addresses).
+
+
+@pytest.fixture(scope="module")
+def _media_root(tmp_path_factory):
+    """Overrides the per-test media folder of tests/conftest.py: the scene's photos live for the module."""
+    root = tmp_path_factory.mktemp("matrix-media")
+    with override_settings(
+        MEDIA_ROOT=root / "media",
+        STORAGES={
+            **settings.STORAGES,
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(root / "private"), "base_url": "/files/"},
+            },
+        },
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # Nine accounts and nobody logs in with a password here.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
+
+
+def _cast():
+    from tests.factories import (
+        CategoryFactory,
+        OfficialFactory,
+        OrganizationFactory,
+        RejectionReasonFactory,
+        TopicFactory,
+        UserFactory,
+    )
+
+    adm = OrganizationFactory(key="adm", name="Администрация", short_name="Администрация")
+    kbu = OrganizationFactory(key="kbu", name="МКУ «КБУ»", short_name="МКУ «КБУ»")
+    roads = TopicFactory(key="roads", name="Дороги")
+    potholes = CategoryFactory(
+        key="potholes", name="Ямы на дорогах", topic=roads, responsible_organization=adm
+    )
+    potholes.participating_organizations.add(kbu)
+    lighting = CategoryFactory(key="lighting", name="Освещение", topic=roads, responsible_organization=adm)
+    RejectionReasonFactory(code="obscene", title="Нецензурная лексика")
+    RejectionReasonFactory(code="duplicate", title="Дубликат", regulation_ref="§4.4")
+    world = {"administration": adm, "kbu": kbu, "potholes": potholes, "lighting": lighting}
+
+    def official(email, org, role, categories):
+        user = UserFactory(email=email)
+        OfficialFactory(user=user, organization=org, role=role, categories=categories)
+        user.refresh_from_db()
+        return user
+
+    admin_user = official("admin@city.ru", adm, "administrator", [])
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    people = {
+        "anonymous": None,
+        "citizen": UserFactory(email="alice@example.ru", full_name="Алиса Иванова"),
+        "other_citizen": UserFactory(email="bob@example.ru", full_name="Борис Петров"),
+        "moderator": official("moderator@adm.ru", adm, "moderator", [potholes]),
+        "other_category_moderator": official("lighting-mod@adm.ru", adm, "moderator", [lighting]),
+        "executor": official("executor@adm.ru", adm, "executor", [potholes]),
+        "other_org_executor": official("executor@kbu.ru", kbu, "executor", [potholes]),
+        "supervisor": official("supervisor@city.ru", adm, "supervisor", []),
+        "admin_user": admin_user,
+    }
+    return world, people
+
+
+@pytest.fixture(scope="module")
+def scene(_media_root, django_db_setup, django_db_blocker):
+    from directory.models import RejectionReason
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        world, people = _cast()
+        citizen, moderator, executor = people["citizen"], people["moderator"], people["executor"]
+        potholes = world["potholes"]
+        submitted = submit(citizen, potholes, photos=processed_photos(1))
+        at_adm = registered(citizen, potholes, moderator)  # routed to the executor's organisation
+        rejected = submit(citizen, potholes)
+        services.message_reject(
+            message=rejected, actor=moderator, reasons=list(RejectionReason.objects.filter(code="obscene"))
+        )
+        done = registered(citizen, potholes, moderator)
+        services.message_answer(
+            message=done, actor=executor, kind="solved", text="Заделано.", attachments=processed_photos(1)
+        )
+        yield {
+            "people": people,
+            "world": world,
+            "submitted": submitted,
+            "submitted_photo": submitted.photos.get(),
+            "registered": at_adm,
+            "rejected": rejected,
+            "answered": done,
+            "attachment": done.answers.get().attachments.get(),
+        }
+        transaction.set_rollback(True)
+
+
+# --- the rows ------------------------------------------------------------------------------------
+
+ROWS = [
+    # Health probes and the public pages.
+    Row("healthz", everyone()),
+    Row("readyz", everyone()),
+    Row("home", everyone()),
+    Row("organization_list", everyone()),
+    Row("faq", everyone()),
+    Row("rules", everyone()),
+    # The citizen portal (§3, §4, §6.5, §7).
+    Row("portal:message_list", everyone()),
+    Row("portal:lookup", everyone()),
+    Row("portal:consent", everyone()),
+    Row("portal:submit", signed_in()),
+    on("submitted", "portal:submitted", signed_in(404, citizen=200)),
+    on("submitted", "portal:message", PRIVATE_MESSAGE),
+    on("registered", "portal:message", everyone()),
+    photo("submitted", "portal:photo", PRIVATE_MESSAGE),
+    photo("submitted", "portal:photo_thumb", PRIVATE_MESSAGE),
+    attachment("portal:attachment", everyone()),
+    attachment("portal:attachment_thumb", everyone()),
+    # Supporting a public message: everyone is redirected back to it (the author with a refusal).
+    on("registered", "portal:support", everyone(302), method="post"),
+    # Rating: the author only; an empty form is re-shown with its error.
+    on("answered", "portal:rate", signed_in(403, citizen=200), method="post"),
+    on("rejected", "portal:edit", signed_in(404, citizen=200)),
+    Row("portal:cabinet", signed_in()),
+    Row("portal:notifications", signed_in()),
+    Row("portal:profile", signed_in()),
+    Row("portal:account_delete", signed_in()),
+    # Statistics (§8.1): aggregates for everyone, the staff page and drill-down for officials.
+    Row("stats:public", everyone()),
+    Row("stats:public_csv", everyone(), kwargs=lambda s: {"table": "summary"}),
+    Row("stats:staff", office()),
+    Row("stats:staff_csv", office(), kwargs=lambda s: {"table": "summary"}),
+    Row("stats:staff_drilldown", office(), data={"metric": "overdue"}),
+    # The back-office (§2.5, §5, §6): scope decided by messages.selectors.
+    Row("office:home", office()),
+    Row("office:moderation_queue", office()),
+    Row("office:answer_queue", office()),
+    Row("office:reassign_requests", office()),
+    Row(
+        "office:overdue",
+        office(
+            moderator=403, other_category_moderator=403, executor=403, other_org_executor=403, admin_user=403
+        ),
+    ),
+    # A submitted message: its category's moderators and the supervisors only (executors see it once routed).
+    on(
+        "submitted",
+        "office:review",
+        office(other_category_moderator=404, executor=404, other_org_executor=404, admin_user=404),
+    ),
+    # A registered message routed to Администрация: the moderators, that organisation's executor, supervisors.
+    on(
+        "registered",
+        "office:review",
+        office(other_category_moderator=404, other_org_executor=404, admin_user=404),
+    ),
+    # Actions are posted with invalid data so that the row never changes the scene: 400 = allowed through
+    # to the form, 404 = outside the scope.
+    on(
+        "submitted",
+        "office:register",
+        office(
+            200,
+            other_category_moderator=404,
+            executor=404,
+            other_org_executor=404,
+            admin_user=404,
+            moderator=400,
+            supervisor=400,
+        ),
+        method="post",
+        data={"executing_organization": "999999"},
+    ),
+    on(
+        "submitted",
+        "office:reject",
+        office(
+            200,
+            other_category_moderator=404,
+            executor=404,
+            other_org_executor=404,
+            admin_user=404,
+            moderator=400,
+            supervisor=400,
+        ),
+        method="post",
+        data={},
+    ),
+    # Reassigning is the moderators' (the executor reaches the form, and the service refuses: 400).
+    on(
+        "registered",
+        "office:reassign",
+        office(400, other_category_moderator=404, other_org_executor=404, admin_user=404),
+        method="post",
+        data={},
+    ),
+    # Answering: only who can answer for the organisation the message is routed to.
+    on("registered", "office:answer", office(404, moderator=200, executor=200)),
+    on("registered", "office:answer", office(404, moderator=400, executor=400), method="post", data={}),
+    on(
+        "registered",
+        "office:request_reassign",
+        office(404, moderator=400, executor=400),
+        method="post",
+        data={},
+    ),
+    # Django admin: a representative set (model pages are skipped by rule in the completeness check).
+    Row("admin:index", admin_page()),
+    Row("admin:login", everyone(200, admin_user=302)),
+    Row("admin:logout", admin_page(admin_user=405)),  # POST only; others are sent to the admin's login first
+    Row("admin:password_change", admin_page()),
+    Row("admin:password_change_done", admin_page()),
+    Row("admin:jsi18n", admin_page()),
+    Row("admin:autocomplete", admin_page(admin_user=403)),  # without the query parameters: refused
+    Row("admin:app_list", admin_page(), kwargs=lambda s: {"app_label": "directory"}),
+    Row(
+        "admin:view_on_site",
+        admin_page(admin_user=404),
+        kwargs=lambda s: {"content_type_id": 999999, "object_id": 1},
+    ),
+    Row("admin:directory_coverage", admin_page()),
+    Row("admin:directory_category_changelist", admin_page()),
+    Row("admin:directory_official_add", admin_page()),
+    Row(
+        "admin:directory_official_change",
+        admin_page(),
+        kwargs=lambda s: {"object_id": s["people"]["executor"].official.pk},
+    ),
+    Row("admin:accounts_user_changelist", admin_page()),
+    # UserAdmin names its password page after auth.User, whatever the user model: listed explicitly.
+    Row("admin:auth_user_password_change", admin_page(), kwargs=lambda s: {"id": s["people"]["citizen"].pk}),
+    Row(
+        "admin:accounts_user_change", admin_page(), kwargs=lambda s: {"object_id": s["people"]["citizen"].pk}
+    ),
+]
+
+# --- what the completeness check skips, by rule ---------------------------------------------------
+
+_ADMIN_MODEL_PAGE = re.compile(
+    r"^admin:(?P<app>\w+?)_(?P<model>[a-z0-9]+)_(changelist|add|change|delete|history|simple_history)$"
+)
+
+
+def _is_admin_model_page(name):
+    match = _ADMIN_MODEL_PAGE.match(name or "")
+    if not match:
+        return False
+    registered_models = {(m._meta.app_label, m._meta.model_name) for m in admin.site._registry}
+    return (match["app"], match["model"]) in registered_models
+
+
+def _is_allauth(pattern):
+    return getattr(pattern.callback, "__module__", "").startswith("allauth.")
+
+
+def _is_static_serve(pattern):
+    return getattr(pattern.callback, "__module__", "") == "django.views.static"
+
+
+def iter_url_patterns(patterns=None, namespace=""):
+    """(full name, pattern, namespace) for every URL of the project, walking includes recursively."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = (
+                f"{namespace}:{entry.namespace}"
+                if namespace and entry.namespace
+                else (entry.namespace or namespace)
+            )
+            yield from iter_url_patterns(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield name, entry, namespace
+
+
+def names_needing_a_row():
+    needed = set()
+    for name, pattern, namespace in iter_url_patterns():
+        if _is_allauth(pattern) or _is_static_serve(pattern) or _is_admin_model_page(name):
+            continue
+        if namespace == "admin" and name is None:
+            continue  # the admin's unnamed internals: object-id redirects and the final catch-all
+        needed.add(name or f"<unnamed {pattern.pattern}>")
+    return needed
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+
+def check_row(row, scene):
+    """Request the row's URL as every person; return the mismatches as readable lines."""
+    url = row.url(scene)
+    mismatches = []
+    for role in ROLES:
+        client = Client()
+        person = scene["people"][role]
+        if person is not None:
+            client.force_login(person)
+        response = getattr(client, row.method)(url, row.data)
+        if response.streaming:
+            # Photos are file responses: reading them to the end closes the file the way the test client
+            # expects (response.close() would also close the test's database connection).
+            b"".join(response.streaming_content)
+        if response.status_code != row.expect[role]:
+            mismatches.append(
+                f"{row.method.upper()} {url} as {role}: expected {row.expect[role]}, got {response.status_code}"
+            )
+    return mismatches
+
+
+def test_every_url_has_a_row():
+    covered = {row.name for row in ROWS}
+    missing = sorted(names_needing_a_row() - covered)
+    assert not missing, "URLs without a row in the permission matrix:\n" + "\n".join(missing)
+
+
+def test_rows_name_existing_urls():
+    names = {name for name, _, _ in iter_url_patterns()}
+    assert not sorted({row.name for row in ROWS} - names)
+
+
+def test_skip_rules_are_narrow():
+    """The rules skip generated admin model pages and allauth only, not our own pages."""
+    needed = names_needing_a_row()
+    assert "admin:directory_coverage" in needed
+    assert "office:review" in needed
+    assert "admin:directory_category_changelist" not in needed
+    assert "account_login" not in needed
+
+
+def _params(rows):
+    for row in rows:
+        marks = [pytest.mark.xfail(strict=True, reason=row.known_bug)] if row.known_bug else []
+        yield pytest.param(row, marks=marks, id="-".join(filter(None, (row.method, row.name, row.label))))
+
+
+@pytest.mark.parametrize("row", list(_params(ROWS)))
+def test_permission_matrix(row, scene, db):
+    mismatches = check_row(row, scene)
+    assert not mismatches, "\n".join(mismatches)
+
+
+# --- a deliberate hole ---------------------------------------------------------------------------
+
+
+def unscoped_review(request, number):
+    """The review page as a careless engineer might write it: the message fetched by number alone."""
+    from messages.models import Message
+    from moderation import views
+
+    message = Message.objects.get(number=number)
+    return views.render_review(request, message)
+
+
+class HoleyUrls:
+    """The real URLs, with the back-office review page replaced by the unscoped one."""
+
+    @staticmethod
+    def build():
+        from moderation import urls as office_urls
+        from moderation import views
+        from zarechny import urls as project_urls
+
+        office_patterns = [
+            path("m/<str:number>/", views.official_required(unscoped_review), name="review")
+            if getattr(p, "name", None) == "review"
+            else p
+            for p in office_urls.urlpatterns
+        ]
+        rest = [p for p in project_urls.urlpatterns if str(p.pattern) != "office/"]
+        return [path("office/", include((office_patterns, "office"))), *rest]
+
+
+def test_matrix_catches_an_unscoped_view(scene, db, settings):
+    holey = type("HoleyUrlconf", (), {"urlpatterns": HoleyUrls.build()})
+    settings.ROOT_URLCONF = holey
+    row = next(r for r in ROWS if r.name == "office:review" and r.label == "registered")
+    mismatches = check_row(row, scene)
+    assert mismatches == [
+        f"GET /office/m/{scene['registered'].number}/ as other_category_moderator: expected 404, got 200",
+        f"GET /office/m/{scene['registered'].number}/ as other_org_executor: expected 404, got 200",
+        f"GET /office/m/{scene['registered'].number}/ as admin_user: expected 404, got 200",
+    ]
