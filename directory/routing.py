@@ -64,9 +64,7 @@ def coverage():
         .prefetch_related("participating_organizations")
         .order_by("topic__order", "order")
     )
-    officials = list(
-        active_officials().select_related("user", "organization").prefetch_related("categories")
-    )
+    officials = list(active_officials().select_related("user", "organization").prefetch_related("categories"))
     supervisors = [o for o in officials if o.role == Official.Role.SUPERVISOR]
     rows = []
     for category in categories:

@@ -7,9 +7,8 @@ The outbox is where an administrator sees failed emails and puts them back with 
 from django.contrib import admin, messages
 from django.db.models import Q
 
-from .deadlines import DeadlineNotice
-from .models import Message, MessageEvent, Notification
-from .notifications import StaffDigest, notifications_retry
+from .models import DeadlineNotice, Message, MessageEvent, Notification, StaffDigest
+from .notifications import notifications_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

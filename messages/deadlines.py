@@ -13,53 +13,15 @@ at weekends and on holidays, so a deadline that ends on Friday is escalated on M
 """
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from directory import routing
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
-from .models import AWAITING_ANSWER_STATES, Message, MessageEvent, Notification, State
-from .services import _event, _notify
-
-
-class DeadlineNotice(models.Model):
-    """Which reminder or escalation was sent for which message and deadline; at most one of each."""
-
-    class Stage(models.TextChoices):
-        REGISTRATION = "registration", "срок регистрации (§5.4)"
-        ANSWER = "answer", "срок ответа (§6.2, §7.3)"
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", "напоминание"
-        ESCALATION = "escalation", "эскалация"
-
-    message = models.ForeignKey(
-        Message, models.CASCADE, related_name="deadline_notices", verbose_name="сообщение"
-    )
-    stage = models.CharField("срок", max_length=20, choices=Stage.choices)
-    kind = models.CharField("вид", max_length=20, choices=Kind.choices)
-    due = models.DateTimeField("истекает")
-    event = models.OneToOneField(
-        MessageEvent, models.CASCADE, related_name="deadline_notice", verbose_name="событие"
-    )
-    created_at = models.DateTimeField("отправлено")
-
-    class Meta:
-        app_label = "citizen_messages"
-        verbose_name = "напоминание о сроке"
-        verbose_name_plural = "напоминания и эскалации"
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["message", "stage", "kind", "due"], name="deadline_notice_once_per_deadline"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.message}, {self.get_stage_display()}"
-
+from .models import AWAITING_ANSWER_STATES, DeadlineNotice, Message, MessageEvent, Notification, State
+from .services.common import _event, _notify
 
 STAGE_FIELD = {
     DeadlineNotice.Stage.REGISTRATION: "registration_due",

@@ -396,3 +396,68 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class DeadlineNotice(models.Model):
+    """Which reminder or escalation was sent for which message and deadline; at most one of each."""
+
+    class Stage(models.TextChoices):
+        REGISTRATION = "registration", "срок регистрации (§5.4)"
+        ANSWER = "answer", "срок ответа (§6.2, §7.3)"
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "напоминание"
+        ESCALATION = "escalation", "эскалация"
+
+    message = models.ForeignKey(
+        Message, models.CASCADE, related_name="deadline_notices", verbose_name="сообщение"
+    )
+    stage = models.CharField("срок", max_length=20, choices=Stage.choices)
+    kind = models.CharField("вид", max_length=20, choices=Kind.choices)
+    due = models.DateTimeField("истекает")
+    event = models.OneToOneField(
+        MessageEvent, models.CASCADE, related_name="deadline_notice", verbose_name="событие"
+    )
+    created_at = models.DateTimeField("отправлено")
+
+    class Meta:
+        verbose_name = "напоминание о сроке"
+        verbose_name_plural = "напоминания и эскалации"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "stage", "kind", "due"], name="deadline_notice_once_per_deadline"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.message}, {self.get_stage_display()}"
+
+
+class StaffDigest(models.Model):
+    """One digest per official and working day: claimed before sending, so it is never mailed twice."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "отправляется"
+        SENT = "sent", "отправлено"
+        FAILED = "failed", "не отправлено"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="получатель"
+    )
+    day = models.DateField("день")
+    status = models.CharField("письмо", max_length=10, choices=Status.choices, default=Status.SENDING)
+    to_register = models.PositiveIntegerField("ждут регистрации", default=0)
+    to_answer = models.PositiveIntegerField("ждут ответа", default=0)
+    created_at = models.DateTimeField("создано")
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    last_error = models.TextField("ошибка", blank=True)
+
+    class Meta:
+        verbose_name = "сводка для сотрудника"
+        verbose_name_plural = "сводки для сотрудников"
+        ordering = ["-day", "recipient_id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="staff_digest_once_a_day")]
+
+    def __str__(self):
+        return f"Сводка {self.day:%d.%m.%Y} → {self.recipient}"

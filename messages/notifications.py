@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -23,7 +23,7 @@ from directory.models import Official, RejectionReason
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
 from . import selectors
-from .models import Answer, Notification
+from .models import Answer, Notification, StaffDigest
 
 logger = logging.getLogger(__name__)
 
@@ -146,36 +146,6 @@ def notifications_retry(*, notification_ids, now=None):
 
 
 # --- the staff digest ------------------------------------------------------------------------------
-
-
-class StaffDigest(models.Model):
-    """One digest per official and working day: claimed before sending, so it is never mailed twice."""
-
-    class Status(models.TextChoices):
-        SENDING = "sending", "отправляется"
-        SENT = "sent", "отправлено"
-        FAILED = "failed", "не отправлено"
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="получатель"
-    )
-    day = models.DateField("день")
-    status = models.CharField("письмо", max_length=10, choices=Status.choices, default=Status.SENDING)
-    to_register = models.PositiveIntegerField("ждут регистрации", default=0)
-    to_answer = models.PositiveIntegerField("ждут ответа", default=0)
-    created_at = models.DateTimeField("создано")
-    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
-    last_error = models.TextField("ошибка", blank=True)
-
-    class Meta:
-        app_label = "citizen_messages"
-        verbose_name = "сводка для сотрудника"
-        verbose_name_plural = "сводки для сотрудников"
-        ordering = ["-day", "recipient_id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="staff_digest_once_a_day")]
-
-    def __str__(self):
-        return f"Сводка {self.day:%d.%m.%Y} → {self.recipient}"
 
 
 def _previous_digest_moment(now, calendar):

@@ -306,13 +306,18 @@ def schedule_specs(now=None):
     ]
 
 
-@transaction.atomic
 def ensure_schedules(now=None):
-    """Create or update the schedules; idempotent. Returns one line per schedule for `bootstrap`."""
+    """Create or update the worker's schedules; idempotent. Returns one line per schedule for `bootstrap`."""
+    return upsert_schedules(schedule_specs(now))
+
+
+@transaction.atomic
+def upsert_schedules(specs):
+    """One django-q2 Schedule per task function, created or brought up to date; never at import time."""
     from django_q.models import Schedule
 
     lines = []
-    for spec in schedule_specs(now):
+    for spec in specs:
         existing = list(Schedule.objects.select_for_update().filter(func=spec["func"]).order_by("pk"))
         for extra in existing[1:]:
             extra.delete()

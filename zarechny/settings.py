@@ -208,7 +208,9 @@ OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=Q_TIMEOUT + 30)
 if OUTBOX_LEASE_SECONDS <= Q_TIMEOUT:
-    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed Q_TIMEOUT (a live send is never taken over).")
+    raise ImproperlyConfigured(
+        "OUTBOX_LEASE_SECONDS must exceed Q_TIMEOUT (a live send is never taken over)."
+    )
 # Staff notices (reminders, escalations, the digest) go out on working days from this hour, Moscow time.
 STAFF_NOTICE_HOUR = env.int("STAFF_NOTICE_HOUR", default=9)
 # --- end of worker and email ------------------------------------------------------------------------

@@ -23,7 +23,9 @@ def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
         return
     if os.environ.get("CI"):
-        raise pytest.UsageError(f"CI is set but Chromium was not found at {CHROMIUM}: browser tests cannot run.")
+        raise pytest.UsageError(
+            f"CI is set but Chromium was not found at {CHROMIUM}: browser tests cannot run."
+        )
     skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
     for item in items:
         if "e2e" in str(item.fspath):

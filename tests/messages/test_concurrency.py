@@ -2,6 +2,7 @@
 writer on one file lock, so these tests would prove nothing there."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection, connections
@@ -98,7 +99,7 @@ def test_fifty_parallel_submissions_get_fifty_distinct_numbers(category):
 
 
 def test_same_form_posted_twice_at_once_creates_one_message(citizen, category):
-    token = services.uuid.uuid4()
+    token = uuid.uuid4()
     results = run_at_once(*[lambda: submit(citizen, category, client_token=token).pk] * 5)
     assert [r for r in results if r[0] == "error"] == []
     assert len({value for _, value in results}) == 1

@@ -12,8 +12,8 @@ from django.urls import reverse
 from directory.models import RejectionReason
 from messages import services
 from messages.deadlines import deadline_notice_send
-from messages.models import Notification
-from messages.notifications import DIGEST_KINDS, EMAIL_KINDS, StaffDigest, build_email, send_staff_digests
+from messages.models import Notification, StaffDigest
+from messages.notifications import DIGEST_KINDS, EMAIL_KINDS, build_email, send_staff_digests
 from messages.tasks import deliver_outbox
 from tests.factories import answered, registered, submit
 

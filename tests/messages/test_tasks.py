@@ -261,9 +261,10 @@ def test_bootstrap_twice_leaves_one_schedule_of_each_kind(db):
         "messages.tasks.deliver_outbox",
         "messages.tasks.send_staff_digest",
         "messages.tasks.sweep_deadlines",
+        "stats.services.refresh_recent",
     ]
-    assert out.getvalue().count("schedule created") == 4
-    assert out.getvalue().count("schedule ok") == 4
+    assert out.getvalue().count("schedule created") == 5
+    assert out.getvalue().count("schedule ok") == 5
     by_func = {s.func: s for s in Schedule.objects.all()}
     assert (
         by_func["messages.tasks.deliver_outbox"].schedule_type,

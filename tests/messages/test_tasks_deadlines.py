@@ -17,8 +17,8 @@ from django.core import mail
 
 from directory.models import RejectionReason
 from messages import services
-from messages.deadlines import DeadlineNotice, deadline_notice_send, sweep_deadlines
-from messages.models import MessageEvent, Notification
+from messages.deadlines import deadline_notice_send, sweep_deadlines
+from messages.models import DeadlineNotice, MessageEvent, Notification
 from messages.tasks import deliver_outbox
 from tests.factories import submit
 

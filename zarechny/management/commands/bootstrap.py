@@ -52,11 +52,10 @@ class Command(BaseCommand):
         )
 
     def _ensure_schedules(self):
-        try:
-            from messages.tasks import ensure_schedules
-        except ImportError:  # the worker's tasks arrive with the worker issue
-            return
-        for line in ensure_schedules():
+        from messages.tasks import ensure_schedules as worker_schedules
+        from stats.tasks import ensure_schedules as stats_schedules
+
+        for line in [*worker_schedules(), *stats_schedules()]:
             self.stdout.write(line)
 
     @transaction.atomic
@@ -81,13 +80,13 @@ class Command(BaseCommand):
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
             lines.append((email, f"{name} — житель"))
-        try:
-            from messages.demo import create_demo_messages
-        except ImportError:
-            pass
-        else:
-            created = create_demo_messages()
-            self.stdout.write(f"demo messages: {created} created")
+        from messages.demo import create_demo_messages
+        from stats.services import refresh_rollups
+
+        created = create_demo_messages()
+        self.stdout.write(f"demo messages: {created} created")
+        # The demo statistics page shows the demo messages at once, not after the first scheduled refresh.
+        refresh_rollups()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, what in lines:

@@ -1,0 +1,44 @@
+"""Every write to a message. One function per transition (DESIGN.md "The message lifecycle").
+
+Each service: runs in one transaction, locks the message row (`select_for_update`) so that two people
+acting at once are serialised — the second one sees the new state and gets a clear refusal — checks the
+actor's right, runs the django-fsm transition, saves the changed fields, writes one MessageEvent and the
+Notification rows (the outbox) the event implies. Views, tasks and commands call these and nothing else.
+
+The functions live in `citizen.py`, `staff.py` and `system.py`; `common.py` holds what they share.
+"""
+
+from .citizen import (
+    message_rate,
+    message_resubmit,
+    message_submit,
+    message_support,
+    new_guest_token,
+    notifications_mark_read,
+)
+from .common import ANSWER_WORKING_DAYS, REGISTRATION_WORKING_DAYS
+from .staff import (
+    message_answer,
+    message_reassign,
+    message_register,
+    message_reject,
+    message_request_reassign,
+)
+from .system import message_close_unrated
+
+__all__ = [
+    "ANSWER_WORKING_DAYS",
+    "REGISTRATION_WORKING_DAYS",
+    "message_answer",
+    "message_close_unrated",
+    "message_rate",
+    "message_reassign",
+    "message_register",
+    "message_reject",
+    "message_request_reassign",
+    "message_resubmit",
+    "message_submit",
+    "message_support",
+    "new_guest_token",
+    "notifications_mark_read",
+]

@@ -1,0 +1,179 @@
+"""What every message service shares: the row lock, the transition, the event and the outbox."""
+
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from directory import routing
+
+from ..errors import MessageActionError
+from ..models import (
+    Message,
+    MessageEvent,
+    Notification,
+    YearCounter,
+)
+
+REGISTRATION_WORKING_DAYS = 3  # §5.4
+ANSWER_WORKING_DAYS = 10  # §6.2, and again after a negative rating (§7.3)
+
+Kind = MessageEvent.Kind
+NKind = Notification.Kind
+
+
+def _locked(message):
+    pk = message.pk if isinstance(message, Message) else message
+    try:
+        return Message.objects.select_for_update(of=("self",)).select_related("category", "author").get(pk=pk)
+    except Message.DoesNotExist:
+        raise MessageActionError("Сообщение не найдено.", code="not_found") from None
+
+
+def _official(actor):
+    official = getattr(actor, "official", None) if actor is not None and actor.is_authenticated else None
+    if official is None or not official.is_active or not actor.is_active:
+        return None
+    return official
+
+
+def _wrong_state(message):
+    return MessageActionError(
+        f"Действие недоступно: сообщение {message.number} сейчас в состоянии «{message.get_state_display()}».",
+        code="wrong_state",
+    )
+
+
+def _transition(message, method_name):
+    try:
+        getattr(message, method_name)()
+    except TransitionNotAllowed:
+        raise _wrong_state(message) from None
+
+
+def _event(message, kind, *, actor, from_state, comment="", data=None, now=None):
+    return MessageEvent.objects.create(
+        message=message,
+        kind=kind,
+        from_state=from_state,
+        to_state=message.state,
+        actor=actor,
+        created_at=now or timezone.now(),
+        comment=comment,
+        data=data or {},
+        is_public=kind in MessageEvent.PUBLIC_KINDS,
+    )
+
+
+def _notify(event, kind, recipients):
+    """Outbox rows in the event's transaction; the worker mails them (at most once each)."""
+    seen = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                message=event.message,
+                event=event,
+                created_at=event.created_at,
+                next_attempt_at=event.created_at,
+            )
+        )
+    Notification.objects.bulk_create(rows)
+    if rows:
+        _wake_outbox()
+    return rows
+
+
+def _wake_outbox():
+    """Ask the worker to deliver soon after commit; the schedule picks up anything this misses."""
+    from ..tasks import enqueue_outbox_delivery  # late: the tasks module imports the services
+
+    transaction.on_commit(enqueue_outbox_delivery)
+
+
+def _answerer_users(message):
+    officials = routing.category_answerers(message.category, message.executing_organization).select_related(
+        "user"
+    )
+    return [o.user for o in officials]
+
+
+def _store_images(owner_model, owner_field, owner, images, written, start=0):
+    for position, image in enumerate(images, start=start):
+        storage = owner_model._meta.get_field("image").storage
+        web_name = storage.save(f"{image.token[:2]}/{image.token}.jpg", ContentFile(image.web))
+        written.append((storage, web_name))
+        thumb_name = storage.save(f"{image.token[:2]}/{image.token}_thumb.jpg", ContentFile(image.thumbnail))
+        written.append((storage, thumb_name))
+        original_name = ""
+        if image.original is not None:
+            original_name = storage.save(
+                f"originals/{image.token}{image.original_extension}", ContentFile(image.original)
+            )
+            written.append((storage, original_name))
+        owner_model.objects.create(
+            **{owner_field: owner},
+            token=uuid.UUID(image.token),
+            position=position,
+            image=web_name,
+            thumbnail=thumb_name,
+            original=original_name,
+            original_name=image.original_name[:255],
+            source_format=image.source_format,
+            width=image.width,
+            height=image.height,
+        )
+
+
+def _remove_files(written):
+    for storage, name in written:
+        storage.delete(name)
+
+
+def _next_number(now):
+    """§5.2: unique numbers like 2026-000123. The counter row is locked, so parallel submissions queue."""
+    year = timezone.localtime(now).year
+    YearCounter.objects.get_or_create(year=year)
+    counter = YearCounter.objects.select_for_update().get(year=year)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+def _check_coordinates(latitude, longitude):
+    if (latitude is None) != (longitude is None):
+        raise MessageActionError(
+            "Укажите и широту, и долготу точки или не указывайте точку.", field="latitude"
+        )
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise MessageActionError("Координаты точки вне допустимых значений.", field="latitude")
+
+
+def _require_moderator(actor, category):
+    official = _official(actor)
+    if not routing.can_moderate(official, category):
+        raise MessageActionError("Вы не модерируете сообщения этой категории.")
+    return official
+
+
+def _check_routable(category, organization):
+    if organization.pk not in {o.pk for o in category.executing_organizations()}:
+        raise MessageActionError(
+            f"Организация «{organization}» не участвует в рассмотрении сообщений категории «{category}».",
+            field="executing_organization",
+        )
+    if not routing.category_answerers(category, organization).exists():
+        raise MessageActionError(
+            f"В организации «{organization}» нет сотрудника, который может ответить по категории «{category}». "
+            "Выберите другую организацию или попросите администратора назначить исполнителя.",
+            field="executing_organization",
+        )

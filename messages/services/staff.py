@@ -1,0 +1,240 @@
+"""Actions of officials: register, reject, reassign, answer (§5, §6, Appendix 2)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from directory import routing
+from directory.models import RejectionReason
+from directory.workdays import add_working_days
+
+from ..errors import MessageActionError
+from ..models import (
+    Answer,
+    AnswerAttachment,
+    State,
+)
+from ..photos import MAX_FILES
+from .common import (
+    ANSWER_WORKING_DAYS,
+    Kind,
+    NKind,
+    _answerer_users,
+    _check_routable,
+    _event,
+    _locked,
+    _notify,
+    _official,
+    _remove_files,
+    _require_moderator,
+    _store_images,
+    _transition,
+)
+
+
+@transaction.atomic
+def message_register(*, message, actor, executing_organization=None, category=None, comment="", now=None):
+    """§5.4–5.6: the moderator accepts the message, routes it, publishes it; answer due in 10 working days."""
+    message = _locked(message)
+    _require_moderator(actor, message.category)
+    if category is not None and category.pk != message.category_id:
+        if not category.is_active:
+            raise MessageActionError("Эта категория больше не принимает сообщения.", field="category")
+        _require_moderator(actor, category)
+        message.category = category
+    organization = executing_organization or message.category.responsible_organization
+    from_state = message.state
+    _transition(message, "register")
+    _check_routable(message.category, organization)
+    now = now or timezone.now()
+    message.executing_organization = organization
+    message.registered_at = now
+    message.answer_due = add_working_days(now, ANSWER_WORKING_DAYS)
+    message.save(
+        update_fields=[
+            "state",
+            "category",
+            "executing_organization",
+            "registered_at",
+            "answer_due",
+            "updated_at",
+        ]
+    )
+    event = _event(
+        message,
+        Kind.REGISTERED,
+        actor=actor,
+        from_state=from_state,
+        comment=comment,
+        now=now,
+        data={"organization": organization.pk, "category": message.category_id},
+    )
+    _notify(event, NKind.REGISTERED, [message.author])
+    _notify(event, NKind.ASSIGNED, _answerer_users(message))
+    return message
+
+
+@transaction.atomic
+def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, now=None):
+    """§5.5, §5.7, §4.4: the moderator refuses registration with reasons the author reads in the email."""
+    message = _locked(message)
+    _require_moderator(actor, message.category)
+    reasons = list(reasons)
+    if not reasons:
+        raise MessageActionError("Выберите хотя бы одну причину отказа.", field="reasons")
+    is_duplicate = any(r.code == RejectionReason.DUPLICATE for r in reasons)
+    if is_duplicate:
+        if duplicate_of is None:
+            raise MessageActionError(
+                "Укажите номер исходного сообщения, дубликатом которого является это.", field="duplicate_of"
+            )
+        if duplicate_of.pk == message.pk:
+            raise MessageActionError("Сообщение не может быть дубликатом самого себя.", field="duplicate_of")
+    elif duplicate_of is not None:
+        raise MessageActionError(
+            "Номер исходного сообщения указывается только для причины «дубликат».", field="duplicate_of"
+        )
+    from_state = message.state
+    _transition(message, "reject")
+    message.duplicate_of = duplicate_of if is_duplicate else None
+    message.save(update_fields=["state", "duplicate_of", "updated_at"])
+    message.rejection_reasons.set(reasons)
+    event = _event(
+        message,
+        Kind.REJECTED,
+        actor=actor,
+        from_state=from_state,
+        comment=comment,
+        now=now,
+        data={
+            "reasons": [r.code for r in reasons],
+            "duplicate_of": duplicate_of.number if is_duplicate else None,
+        },
+    )
+    _notify(event, NKind.REJECTED, [message.author])
+    return message
+
+
+@transaction.atomic
+def message_reassign(*, message, actor, executing_organization, comment="", now=None):
+    """The moderator routes a registered message to another organisation; the state and deadline stay."""
+    message = _locked(message)
+    _require_moderator(actor, message.category)
+    if message.state not in (State.REGISTERED, State.REWORK):
+        raise MessageActionError(
+            f"Передать можно только сообщение, ожидающее ответа; сейчас оно «{message.get_state_display()}».",
+            code="wrong_state",
+        )
+    if executing_organization.pk == message.executing_organization_id:
+        raise MessageActionError("Сообщение уже направлено этой организации.", field="executing_organization")
+    _check_routable(message.category, executing_organization)
+    previous = message.executing_organization
+    message.executing_organization = executing_organization
+    message.save(update_fields=["executing_organization", "updated_at"])
+    event = _event(
+        message,
+        Kind.REASSIGNED,
+        actor=actor,
+        from_state=message.state,
+        comment=comment,
+        now=now,
+        data={"from": previous.pk if previous else None, "to": executing_organization.pk},
+    )
+    _notify(event, NKind.ASSIGNED, _answerer_users(message))
+    return message
+
+
+@transaction.atomic
+def message_request_reassign(*, message, actor, comment, now=None):
+    """An executor says the message is not their organisation's competence; the moderators decide."""
+    message = _locked(message)
+    official = _official(actor)
+    if not routing.can_answer(official, message.category, message.executing_organization):
+        raise MessageActionError("Вы не отвечаете на это сообщение.")
+    if message.state not in (State.REGISTERED, State.REWORK):
+        raise MessageActionError(
+            "Просить о передаче можно только сообщение, ожидающее ответа.", code="wrong_state"
+        )
+    if not (comment or "").strip():
+        raise MessageActionError(
+            "Объясните, почему сообщение не относится к вашей организации.", field="comment"
+        )
+    event = _event(
+        message,
+        Kind.REASSIGN_REQUESTED,
+        actor=actor,
+        from_state=message.state,
+        comment=comment.strip(),
+        now=now,
+        data={"organization": official.organization_id},
+    )
+    moderators = routing.category_moderators(message.category, include_supervisors=True).select_related(
+        "user"
+    )
+    _notify(event, NKind.REASSIGN_REQUESTED, [m.user for m in moderators])
+    return event
+
+
+def message_answer(*, message, actor, kind, text, planned_date=None, attachments=(), now=None):
+    """§6.1–6.4, §7.3: the executing organisation answers; the author is notified and may rate it."""
+    written = []
+    try:
+        with transaction.atomic():
+            message = _locked(message)
+            official = _official(actor)
+            if not routing.can_answer(official, message.category, message.executing_organization):
+                raise MessageActionError(
+                    "Отвечать на это сообщение могут только сотрудники организации-исполнителя, "
+                    "ответственные за его категорию."
+                )
+            if kind not in Answer.Kind.values:
+                raise MessageActionError("Выберите результат рассмотрения.", field="kind")
+            text = (text or "").strip()
+            if not text:
+                field_text = (
+                    "Обоснуйте невозможность решения вопроса (§6.2)."
+                    if kind == Answer.Kind.IMPOSSIBLE
+                    else "Напишите текст ответа."
+                )
+                raise MessageActionError(field_text, field="text")
+            if kind == Answer.Kind.PLANNED and planned_date is None:
+                raise MessageActionError("Укажите планируемый срок решения (§6.2).", field="planned_date")
+            if kind != Answer.Kind.PLANNED:
+                planned_date = None
+            if len(attachments) > MAX_FILES:
+                raise MessageActionError(
+                    f"Можно приложить не более {MAX_FILES} файлов (§6.3).", field="attachments"
+                )
+            from_state = message.state
+            is_rework = from_state == State.REWORK
+            _transition(message, "answer")
+            now = now or timezone.now()
+            answer = Answer.objects.create(
+                message=message,
+                kind=kind,
+                text=text,
+                planned_date=planned_date,
+                author=official,
+                organization=message.executing_organization,
+                created_at=now,
+                is_rework=is_rework,
+            )
+            _store_images(AnswerAttachment, "answer", answer, attachments, written)
+            message.answered_at = now
+            message.save(update_fields=["state", "answered_at", "updated_at"])
+            event = _event(
+                message,
+                Kind.ANSWERED,
+                actor=actor,
+                from_state=from_state,
+                now=now,
+                data={
+                    "answer": answer.pk,
+                    "kind": kind,
+                    "on_time": now <= message.answer_due if message.answer_due else None,
+                },
+            )
+            _notify(event, NKind.ANSWERED, [message.author])
+    except BaseException:
+        _remove_files(written)
+        raise
+    return answer
