@@ -12,3 +12,7 @@ class MessageActionError(Exception):
 
     def __str__(self):
         return self.text
+
+    def attach_to(self, form):
+        """Show the error next to the field it names, or at the top of the form when it names none."""
+        form.add_error(self.field if self.field in form.fields else None, self.text)

@@ -40,10 +40,6 @@ INTERNAL_KINDS = (
 )
 
 
-def _form_error(form, error):
-    form.add_error(error.field if error.field in form.fields else None, str(error))
-
-
 # --- public list, lookup, message page ------------------------------------------------------------
 
 
@@ -216,7 +212,7 @@ def message_rate(request, number):
             if error.field not in form.fields:
                 flash.error(request, str(error))
                 return redirect("portal:message", number=number)
-            _form_error(form, error)
+            error.attach_to(form)
         else:
             if form.cleaned_data["positive"]:
                 flash.success(request, "Спасибо за оценку! Сообщение закрыто.")
@@ -336,7 +332,7 @@ def submit(request):
                 client_token=data["client_token"],
             )
         except MessageActionError as error:
-            _form_error(form, error)
+            error.attach_to(form)
         else:
             return redirect("portal:submitted", number=message.number)
     return _submit_page(request, form, category)
@@ -381,7 +377,7 @@ def message_edit(request, number):
                     address=data["address"],
                 )
             except MessageActionError as error:
-                _form_error(form, error)
+                error.attach_to(form)
             else:
                 flash.success(request, "Сообщение исправлено и снова направлено модератору.")
                 return redirect("portal:message", number=number)

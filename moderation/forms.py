@@ -17,11 +17,6 @@ class ActionForm(forms.Form):
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
-    def add_action_error(self, error):
-        """Put a MessageActionError next to the field it names (or at the top of the form)."""
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, str(error))
-
 
 class QueueFilterForm(forms.Form):
     category = forms.ModelChoiceField(queryset=None, required=False, label="Категория", empty_label="Все")

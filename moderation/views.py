@@ -172,7 +172,7 @@ def register(request, number):
                 comment=form.cleaned_data["comment"],
             )
         except MessageActionError as error:
-            form.add_action_error(error)
+            error.attach_to(form)
         else:
             return _done(request, message, f"Сообщение {message.number} зарегистрировано и опубликовано.")
     return render_review(request, message, status=400, register_form=form)
@@ -203,7 +203,7 @@ def reject(request, number):
                     duplicate_of=duplicate_of,
                 )
             except MessageActionError as error:
-                form.add_action_error(error)
+                error.attach_to(form)
             else:
                 return _done(request, message, f"В регистрации сообщения {message.number} отказано.")
     return render_review(request, message, status=400, reject_form=form)
@@ -223,7 +223,7 @@ def reassign(request, number):
                 comment=form.cleaned_data["comment"],
             )
         except MessageActionError as error:
-            form.add_action_error(error)
+            error.attach_to(form)
         else:
             return _done(
                 request,
@@ -284,7 +284,7 @@ def answer(request, number):
                     attachments=attachments,
                 )
             except MessageActionError as error:
-                form.add_action_error(error)
+                error.attach_to(form)
             else:
                 flash.success(request, f"Ответ на сообщение {message.number} опубликован, автор уведомлён.")
                 return redirect("office:answer_queue")
@@ -302,7 +302,7 @@ def request_reassign(request, number):
                 message=message, actor=request.user, comment=form.cleaned_data["comment"]
             )
         except MessageActionError as error:
-            form.add_action_error(error)
+            error.attach_to(form)
         else:
             flash.success(request, f"Модераторы получили просьбу передать сообщение {message.number}.")
             return redirect("office:answer_queue")
