@@ -17,13 +17,27 @@ def _unique_key(model, base):
     return key
 
 
-@transaction.atomic
-def topic_proposal_accept(*, proposal_id, actor, comment=""):
-    """§2.7: apply an accepted proposal — create or change the topic and category it names."""
-    # Locked so that two administrators pressing "accept" at once apply the change only once.
+def _pending_locked(proposal_id):
+    # Locked so that two administrators deciding at once decide (and apply the change) only once.
     proposal = TopicProposal.objects.select_for_update().get(pk=proposal_id)
     if proposal.status != TopicProposal.Status.PENDING:
         raise ValidationError("Решение по этому предложению уже принято.")
+    return proposal
+
+
+def _record_decision(proposal, status, actor, comment):
+    proposal.status = status
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_comment = comment
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    return proposal
+
+
+@transaction.atomic
+def topic_proposal_accept(*, proposal_id, actor, comment=""):
+    """§2.7: apply an accepted proposal — create or change the topic and category it names."""
+    proposal = _pending_locked(proposal_id)
     topic = Topic.objects.filter(name__iexact=proposal.topic_name).first()
     if topic is None:
         topic = Topic.objects.create(
@@ -41,22 +55,9 @@ def topic_proposal_accept(*, proposal_id, actor, comment=""):
         category.is_active = True
         category.save()
         category.participating_organizations.set(proposal.participating_organizations.all())
-    proposal.status = TopicProposal.Status.ACCEPTED
-    proposal.decided_by = actor
-    proposal.decided_at = timezone.now()
-    proposal.decision_comment = comment
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    return proposal
+    return _record_decision(proposal, TopicProposal.Status.ACCEPTED, actor, comment)
 
 
 @transaction.atomic
 def topic_proposal_decline(*, proposal_id, actor, comment=""):
-    proposal = TopicProposal.objects.select_for_update().get(pk=proposal_id)
-    if proposal.status != TopicProposal.Status.PENDING:
-        raise ValidationError("Решение по этому предложению уже принято.")
-    proposal.status = TopicProposal.Status.DECLINED
-    proposal.decided_by = actor
-    proposal.decided_at = timezone.now()
-    proposal.decision_comment = comment
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    return proposal
+    return _record_decision(_pending_locked(proposal_id), TopicProposal.Status.DECLINED, actor, comment)

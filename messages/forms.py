@@ -40,7 +40,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
+            return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
 
 

@@ -3,6 +3,7 @@
 from django import forms
 
 from directory.models import Organization, RejectionReason
+from messages.forms import MultipleFileField
 from messages.models import Answer
 from messages.photos import MAX_FILES
 
@@ -131,21 +132,6 @@ class RejectForm(ActionForm):
             "comment": self.cleaned_data.get("comment", ""),
             "duplicate_of": self.cleaned_data.get("duplicate_of", ""),
         }
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/tiff"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class AnswerForm(ActionForm):
