@@ -12,9 +12,7 @@ from datetime import date, datetime, timedelta
 
 from directory.workdays import WorkingCalendar, local_date
 from messages.models import MessageEvent
-
-REGISTRATION_WORKING_DAYS = 3  # §5.4
-ANSWER_WORKING_DAYS = 10  # §6.2
+from messages.services import ANSWER_WORKING_DAYS, REGISTRATION_WORKING_DAYS
 
 Kind = MessageEvent.Kind
 
@@ -38,38 +36,58 @@ LATE = "late"
 
 
 class WorkdayIndex:
-    """Working-day arithmetic in O(1) per call over a date range read once from WorkingCalendar.
+    """Working-day arithmetic in O(log n) per call over a date range read once from WorkingCalendar.
 
     Same rules as directory.workdays (one query for the overrides, then memory): `between(a, b)` counts
     the working days d with a < d <= b; `due(a, n)` is the n-th working day after a. The range grows on
-    demand, so any date works.
+    demand, so any date works. Growing rebuilds the list and moves every rank, so a call first makes
+    the range cover every date it needs and only then takes its ranks, all from that one list.
     """
 
-    def __init__(self, first: date, last: date):
-        self._build(first, last)
+    # A rebuild reads this much more than asked on each side it grows: ten working days plus the longest
+    # holiday block fit in it, and a scan over many dates rebuilds rarely.
+    MARGIN = timedelta(days=60)
 
-    def _build(self, first, last):
-        self._first = first - timedelta(days=1)
-        self._last = last + timedelta(days=60)
+    def __init__(self, first: date, last: date):
+        self._first = first - self.MARGIN
+        self._last = last + self.MARGIN
+        self._read()
+
+    def _read(self):
         calendar = WorkingCalendar(self._first, self._last)
         self._days = calendar.working_days_in_range(self._first, self._last)
 
-    def _cover(self, day):
-        if day < self._first or day > self._last - timedelta(days=45):
-            self._build(min(day, self._first), max(day, self._last))
-
-    def _rank(self, day):
-        """Working days from the start of the range up to and including `day`."""
-        self._cover(day)
-        return bisect_right(self._days, day)
+    def _cover(self, first: date, last: date) -> None:
+        """Make the list hold every working day from `first` to `last`, both included."""
+        if self._first <= first and last <= self._last:
+            return
+        # Grow by at least half the current span, so a long scan rebuilds a logarithmic number of times.
+        step = max(self.MARGIN, (self._last - self._first) // 2)
+        if first < self._first:
+            self._first = min(first, self._first - step)
+        if last > self._last:
+            self._last = max(last, self._last + step)
+        self._read()
 
     def between(self, start: date, end: date) -> int:
         if end <= start:
             return 0
-        return self._rank(end) - self._rank(start)
+        self._cover(start, end)
+        days = self._days
+        return bisect_right(days, end) - bisect_right(days, start)
 
     def due(self, start: date, n: int) -> date:
-        return self._days[self._rank(start) + n - 1]
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        self._cover(start, start + timedelta(days=n))
+        while True:
+            days = self._days
+            # days holds every working day of [_first, _last], so the n-th one after `start` is here
+            # unless it lies beyond _last.
+            position = bisect_right(days, start) + n - 1
+            if position < len(days):
+                return days[position]
+            self._cover(start, self._last + timedelta(days=n))
 
 
 @dataclass

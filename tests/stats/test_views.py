@@ -225,3 +225,30 @@ def test_drilldown_queries_do_not_grow(
     client.force_login(moderator)
     with django_assert_num_queries(10):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
+
+
+def test_drilldown_of_january_with_a_message_corrected_in_may(client, world, citizen, moderator, supervisor):
+    """Seen: 500 (IndexError) for a January period holding a message corrected and registered in May."""
+    from directory.models import RejectionReason
+    from messages import services
+
+    from .conftest import msk
+
+    message = submit(citizen, world["potholes"], now=msk(2026, 1, 12))
+    services.message_reject(
+        message=message,
+        actor=moderator,
+        reasons=[RejectionReason.objects.get(code="obscene")],
+        now=msk(2026, 1, 14),
+    )
+    services.message_resubmit(message=message, actor=citizen, text="Исправлено.", now=msk(2026, 5, 18))
+    services.message_register(message=message, actor=moderator, now=msk(2026, 5, 19))
+    client.force_login(supervisor)
+    january = {"period": "month", "on": "2026-01-01"}
+    for metric in ("received", "decided", "rejected"):
+        response = client.get(DRILL, {**january, "metric": metric})
+        assert response.status_code == 200
+        assert [m.pk for m in response.context["messages_on_page"]] == [message.pk]
+    # the refusal on Wed 14.01 took 2 working days (13, 14): on time; the registration is May's
+    on_time = client.get(DRILL, {**january, "metric": "decided", "key": "on_time"})
+    assert on_time.context["drill"].events == 1
