@@ -9,6 +9,7 @@ behind a figure always holds exactly the messages the figure counts.
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from directory.workdays import WorkingCalendar, local_date
 from messages.models import MessageEvent
@@ -27,12 +28,19 @@ ANSWERED = "answered"  # key = Answer.Kind (every answer, reworks included)
 FIRST_ANSWER = "first_answer"  # key = on_time | late: first answer vs 10 working days (§6.2)
 ANSWER_DAYS = "answer_days"  # key = working days from registration to the first answer
 REWORK = "rework"  # a negative rating sent the answer back (§7.3): one per rework cycle
+REWORK_ANSWER = "rework_answer"  # key = on_time | late: the answer after a rework vs 10 working days (§7.3)
+# key = on_time | late, like DECIDED, but counted for the organisation of the moderator who decided
+# (the event actor's Official.organization), not for the executing one: whose moderators were late.
+MODERATED = "moderated"
 RATED = "rated"  # key = positive | negative (§7.1)
 CLOSED_UNRATED = "closed_unrated"
 SUPPORTS = "supports"  # §7.5
 
 ON_TIME = "on_time"
 LATE = "late"
+
+# Metrics whose organisation is not the message's executing organisation (see Fact.organization_id).
+ACTOR_ORGANIZATION_METRICS = frozenset({MODERATED})
 
 
 class WorkdayIndex:
@@ -95,54 +103,74 @@ class MessageRow:
     id: int
     category_id: int
     organization_id: int | None
-    events: list = field(default_factory=list)  # (kind, created_at, data) in time order
+    # (kind, created_at, data, organization of the actor's Official or None) in time order
+    events: list = field(default_factory=list)
     support_times: list = field(default_factory=list)
 
 
+class Fact(NamedTuple):
+    day: date
+    metric: str
+    key: str
+    organization_id: int | None  # the executing organisation, or the actor's for ACTOR_ORGANIZATION_METRICS
+
+
+def _on_time(day, due):
+    return ON_TIME if day <= due else LATE
+
+
 def message_facts(row: MessageRow, workdays: WorkdayIndex):
-    """Yield (day, metric, key) for everything `row` contributes; see the metric names above."""
+    """Yield a Fact for everything `row` contributes; see the metric names above."""
+    org = row.organization_id
     cycle_start: datetime | None = None
     registered_at: datetime | None = None
+    rework_at: datetime | None = None
     first_answer_seen = False
-    for kind, created_at, data in row.events:
+    for kind, created_at, data, actor_organization_id in row.events:
         day = local_date(created_at)
         if kind == Kind.SUBMITTED:
-            yield day, RECEIVED, ""
+            yield Fact(day, RECEIVED, "", org)
             cycle_start = created_at
         elif kind == Kind.RESUBMITTED:
             # §5.7: a corrected message is considered again with a new 3-day period; not a new receipt.
             cycle_start = created_at
         elif kind in (Kind.REGISTERED, Kind.REJECTED):
             if kind == Kind.REGISTERED:
-                yield day, REGISTERED, ""
+                yield Fact(day, REGISTERED, "", org)
                 registered_at = created_at
             else:
-                yield day, REJECTED, ""
+                yield Fact(day, REJECTED, "", org)
                 for code in (data or {}).get("reasons") or ():
-                    yield day, REJECTION_REASON, str(code)
+                    yield Fact(day, REJECTION_REASON, str(code), org)
             if cycle_start is not None:
                 start = local_date(cycle_start)
-                due = workdays.due(start, REGISTRATION_WORKING_DAYS)
-                yield day, DECIDED, ON_TIME if day <= due else LATE
-                yield day, DECISION_DAYS, str(workdays.between(start, day))
+                on_time = _on_time(day, workdays.due(start, REGISTRATION_WORKING_DAYS))
+                yield Fact(day, DECIDED, on_time, org)
+                yield Fact(day, MODERATED, on_time, actor_organization_id)
+                yield Fact(day, DECISION_DAYS, str(workdays.between(start, day)), org)
                 cycle_start = None
         elif kind == Kind.ANSWERED:
-            yield day, ANSWERED, str((data or {}).get("kind") or "")
-            if registered_at is not None and not first_answer_seen:
+            yield Fact(day, ANSWERED, str((data or {}).get("kind") or ""), org)
+            if rework_at is not None:
+                # §7.3: after a negative rating the organisation has 10 working days again, from the rating.
+                start = local_date(rework_at)
+                yield Fact(day, REWORK_ANSWER, _on_time(day, workdays.due(start, ANSWER_WORKING_DAYS)), org)
+                rework_at = None
+            elif registered_at is not None and not first_answer_seen:
                 first_answer_seen = True
                 start = local_date(registered_at)
-                due = workdays.due(start, ANSWER_WORKING_DAYS)
-                yield day, FIRST_ANSWER, ON_TIME if day <= due else LATE
-                yield day, ANSWER_DAYS, str(workdays.between(start, day))
+                yield Fact(day, FIRST_ANSWER, _on_time(day, workdays.due(start, ANSWER_WORKING_DAYS)), org)
+                yield Fact(day, ANSWER_DAYS, str(workdays.between(start, day)), org)
         elif kind == Kind.RATED_NEGATIVE:
-            yield day, REWORK, ""
-            yield day, RATED, "negative"
+            yield Fact(day, REWORK, "", org)
+            yield Fact(day, RATED, "negative", org)
+            rework_at = created_at
         elif kind == Kind.RATED_POSITIVE:
-            yield day, RATED, "positive"
+            yield Fact(day, RATED, "positive", org)
         elif kind == Kind.CLOSED_UNRATED:
-            yield day, CLOSED_UNRATED, ""
+            yield Fact(day, CLOSED_UNRATED, "", org)
     for created_at in row.support_times:
-        yield local_date(created_at), SUPPORTS, ""
+        yield Fact(local_date(created_at), SUPPORTS, "", org)
 
 
 FACT_EVENT_KINDS = (

@@ -99,6 +99,15 @@ class Rates:
         enough = sum(n for _, n in answer_days) >= max(min_sample, 1)
         self.answer_median = median(answer_days) if enough else None
         self.answer_p90 = percentile(answer_days, 90) if enough else None
+        self.rework_answers = g.n(f.REWORK_ANSWER)
+        self.rework_answer_late = g.n(f.REWORK_ANSWER, f.LATE)
+        self.rework_answer_on_time_share = share(
+            g.n(f.REWORK_ANSWER, f.ON_TIME), self.rework_answers, min_sample
+        )
+        self.moderated = g.n(f.MODERATED)
+        self.moderated_on_time = g.n(f.MODERATED, f.ON_TIME)
+        self.moderated_late = g.n(f.MODERATED, f.LATE)
+        self.moderated_on_time_share = share(self.moderated_on_time, self.moderated, min_sample)
         self.rework = g.n(f.REWORK)
         self.rework_share = share(self.rework, self.answered, min_sample)
         self.rated_positive = g.n(f.RATED, "positive")

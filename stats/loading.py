@@ -24,10 +24,11 @@ def load_rows(message_ids, *, events_since=None):
     events = (
         MessageEvent.objects.filter(message_id__in=message_ids, kind__in=FACT_EVENT_KINDS)
         .order_by("message_id", "created_at", "id")
-        .values_list("message_id", "kind", "created_at", "data")
+        # the decider's organisation, for the moderation figures per organisation (facts.MODERATED)
+        .values_list("message_id", "kind", "created_at", "data", "actor__official__organization_id")
     )
-    for message_id, kind, created_at, data in _fast_rows(events):
-        rows[message_id].events.append((kind, created_at, data))
+    for message_id, kind, created_at, data, actor_organization_id in _fast_rows(events):
+        rows[message_id].events.append((kind, created_at, data, actor_organization_id))
     supports = Support.objects.filter(message_id__in=message_ids)
     if events_since is not None:
         supports = supports.filter(created_at__gte=events_since)
@@ -47,10 +48,10 @@ def _fast_rows(queryset):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(10_000):
-            for message_id, kind, created_at, data in batch:
+            for message_id, kind, created_at, data, actor_organization_id in batch:
                 if kind in DATA_KINDS and isinstance(data, str):
                     data = json.loads(data)
-                yield message_id, kind, created_at, data
+                yield message_id, kind, created_at, data, actor_organization_id
 
 
 def chunks(ids, size):

@@ -41,7 +41,8 @@ class Report:
     refreshed_at: datetime | None
     now: datetime
     total: Group
-    organizations: list
+    organizations: list  # executing organisations
+    moderating_organizations: list  # organisations whose moderators decided (facts.MODERATED)
     topics: list
     categories: list
     reasons: list  # (code, title, n)
@@ -118,6 +119,8 @@ def report(period, *, now=None):
     unit, series = _series(period)
     state = RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
 
+    org_groups = sorted((g for pk, g in by_org.items() if pk is not None), key=lambda g: g.label.lower())
+    org_groups += [by_org[None]] if None in by_org else []
     category_order = list(categories)  # Category.Meta.ordering: topic order, then category order
     topic_order = list(dict.fromkeys(categories[c].topic_id for c in category_order))
     return Report(
@@ -126,14 +129,21 @@ def report(period, *, now=None):
         refreshed_at=state,
         now=now,
         total=total,
-        organizations=sorted((g for pk, g in by_org.items() if pk is not None), key=lambda g: g.label.lower())
-        + ([by_org[None]] if None in by_org else []),
+        organizations=[g for g in org_groups if _executes(g.figures)],
+        moderating_organizations=[g for g in org_groups if g.figures.n(f.MODERATED)],
         topics=[by_topic[t] for t in topic_order if t in by_topic],
         categories=[by_category[c] for c in category_order if c in by_category],
         reasons=reasons,
         series_unit=unit,
         series=series,
     )
+
+
+def _executes(figures):
+    """Whether a group has figures as an executing organisation, not only its moderators' decisions."""
+    if figures.overdue_now:
+        return True
+    return any(n for (metric, _), n in figures.counts.items() if metric not in f.ACTOR_ORGANIZATION_METRICS)
 
 
 def _series(period):
@@ -178,6 +188,8 @@ DRILL_SOURCES = {
     f.ANSWERED: (Kind.ANSWERED,),
     f.FIRST_ANSWER: (Kind.ANSWERED,),
     f.ANSWER_DAYS: (Kind.ANSWERED,),
+    f.REWORK_ANSWER: (Kind.ANSWERED,),
+    f.MODERATED: (Kind.REGISTERED, Kind.REJECTED),
     f.REWORK: (Kind.RATED_NEGATIVE,),
     f.RATED: (Kind.RATED_POSITIVE, Kind.RATED_NEGATIVE),
     f.CLOSED_UNRATED: (Kind.CLOSED_UNRATED,),
@@ -217,9 +229,23 @@ def _moscow_range(period):
     )
 
 
+def _organization_of_group(group_key):
+    """(True, organisation id or None) for an organisation group key, (False, None) for the others."""
+    kind, _, value = group_key.partition(":")
+    if kind != "org":
+        return False, None
+    return True, None if value == "none" else int(value)
+
+
 def drilldown(official, *, period, metric, key="", group="total", now=None):
     """The messages behind one figure of the report, limited to what `official` may see."""
-    scope = staff_messages(official).filter(group_q(group))
+    group_filter = group_q(group)  # ValueError for a malformed key
+    by_organization, organization_id = _organization_of_group(group)
+    scope = staff_messages(official)
+    # A figure of the deciders' organisation (facts.MODERATED) is not about the executing organisation the
+    # group's Q selects: take every message in scope and keep the facts of that organisation.
+    if not (by_organization and metric in f.ACTOR_ORGANIZATION_METRICS):
+        scope = scope.filter(group_filter)
     if metric == OVERDUE:
         now = now or timezone.now()
         ids = list(scope.filter(overdue_q(now, key)).order_by("-pk").values_list("pk", flat=True))
@@ -238,11 +264,12 @@ def drilldown(official, *, period, metric, key="", group="total", now=None):
     hits = defaultdict(int)
     for ids in chunks(candidates, 5_000):
         for row in load_rows(ids, events_since=first):
-            for day, fact_metric, fact_key in f.message_facts(row, workdays):
+            for fact in f.message_facts(row, workdays):
                 if (
-                    fact_metric == metric
-                    and (not key or fact_key == key)
-                    and period.start <= day <= period.end
+                    fact.metric == metric
+                    and (not key or fact.key == key)
+                    and period.start <= fact.day <= period.end
+                    and (not by_organization or fact.organization_id == organization_id)
                 ):
                     hits[row.id] += 1
     return Drill(ids=sorted(hits, reverse=True), events=sum(hits.values()))
@@ -271,6 +298,12 @@ METRIC_LABELS = {
     (f.FIRST_ANSWER, f.ON_TIME): "первый ответ в срок (≤ 10 рабочих дней)",
     (f.FIRST_ANSWER, f.LATE): "первый ответ с нарушением срока",
     (f.ANSWER_DAYS, ""): "первые ответы (выборка для медианы и 90-го процентиля)",
+    (f.REWORK_ANSWER, ""): "ответы после доработки",
+    (f.REWORK_ANSWER, f.ON_TIME): "ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)",
+    (f.REWORK_ANSWER, f.LATE): "ответ после доработки с нарушением срока (§7.3)",
+    (f.MODERATED, ""): "рассмотренные модераторами организации",
+    (f.MODERATED, f.ON_TIME): "рассмотренные модераторами организации в срок (≤ 3 рабочих дней)",
+    (f.MODERATED, f.LATE): "рассмотренные модераторами организации с нарушением срока",
     (f.REWORK, ""): "возвращённые на доработку",
     (f.RATED, ""): "оценённые ответы",
     (f.RATED, "positive"): "ответы, оценённые положительно",

@@ -77,9 +77,9 @@ def refresh_rollups(since=None, *, now=None):
         moment = None if start is None else _moscow_midnight(start)
         for ids in chunks(_messages_to_read(start), CHUNK):
             for row in load_rows(ids, events_since=moment):
-                for day, metric, key in message_facts(row, workdays):
+                for day, metric, key, organization_id in message_facts(row, workdays):
                     if start is None or day >= start:
-                        counts[(day, row.category_id, row.organization_id, metric, key)] += 1
+                        counts[(day, row.category_id, organization_id, metric, key)] += 1
         stale = DailyCount.objects.all() if start is None else DailyCount.objects.filter(day__gte=start)
         stale.delete()
         written = _insert(counts)

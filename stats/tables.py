@@ -83,6 +83,14 @@ ANSWER_COLUMNS = [
     ("Ответов", lambda r, g: count(r.answered, f.ANSWERED, group=g)),
     ("Первый ответ в срок", lambda r, g: rate(r.answer_on_time_share, f.FIRST_ANSWER, f.ON_TIME, g)),
     ("Первый ответ с нарушением срока", lambda r, g: count(r.first_answer_late, f.FIRST_ANSWER, f.LATE, g)),
+    (
+        "Ответ после доработки в срок",
+        lambda r, g: rate(r.rework_answer_on_time_share, f.REWORK_ANSWER, f.ON_TIME, g),
+    ),
+    (
+        "Ответ после доработки с нарушением срока",
+        lambda r, g: count(r.rework_answer_late, f.REWORK_ANSWER, f.LATE, g),
+    ),
     ("Дней до ответа, медиана", lambda r, g: days(r.answer_median, f.ANSWER_DAYS, g)),
     ("Дней до ответа, 90 %", lambda r, g: days(r.answer_p90, f.ANSWER_DAYS, g)),
     ("Просрочено сейчас", lambda r, g: count(r.overdue_now, "overdue", group=g)),
@@ -95,6 +103,13 @@ KIND_COLUMNS = [
     (f"Ответов: {label}", lambda r, g, kind=kind: count(r.answered_kinds[kind], f.ANSWERED, kind, g))
     for kind, label in ANSWER_KINDS
 ]
+# §5.4 by the organisation whose moderators decided (facts.MODERATED), not the executing one
+DECIDER_COLUMNS = [
+    ("Рассмотрено", lambda r, g: count(r.moderated, f.MODERATED, group=g)),
+    ("Рассмотрено в срок", lambda r, g: count(r.moderated_on_time, f.MODERATED, f.ON_TIME, g)),
+    ("Рассмотрено с нарушением срока", lambda r, g: count(r.moderated_late, f.MODERATED, f.LATE, g)),
+    ("Доля рассмотренных в срок", lambda r, g: rate(r.moderated_on_time_share, f.MODERATED, f.ON_TIME, g)),
+]
 ORGANIZATION_COLUMNS = [
     ("Направлено", lambda r, g: count(r.registered, f.REGISTERED, group=g)),
     ANSWER_COLUMNS[0],
@@ -103,11 +118,12 @@ ORGANIZATION_COLUMNS = [
 ]
 
 
-def _dimension_table(key, title, label_header, groups, columns, min_sample, note=""):
+def _dimension_table(key, title, label_header, groups, columns, min_sample, note="", labels=None):
     table = Table(key, title, [h for h, _ in columns], note=note, label_header=label_header)
     for group in groups:
         rates = Rates(group.figures, min_sample)
-        table.rows.append(Row(group.label, [make(rates, group.key) for _, make in columns], group=group.key))
+        label = (labels or {}).get(group.key, group.label)
+        table.rows.append(Row(label, [make(rates, group.key) for _, make in columns], group=group.key))
     return table
 
 
@@ -141,6 +157,15 @@ def build_tables(report):
         ("Рабочих дней до первого ответа: 90-й процентиль", days(total.answer_p90, f.ANSWER_DAYS, g)),
         ("Возвращено на доработку (циклов, §7.3)", count(total.rework, f.REWORK, group=g)),
         ("Доля ответов, возвращённых на доработку", rate(total.rework_share, f.REWORK, "", g)),
+        ("Ответов после доработки", count(total.rework_answers, f.REWORK_ANSWER, group=g)),
+        (
+            "Ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)",
+            rate(total.rework_answer_on_time_share, f.REWORK_ANSWER, f.ON_TIME, g),
+        ),
+        (
+            "Ответ после доработки с нарушением срока",
+            count(total.rework_answer_late, f.REWORK_ANSWER, f.LATE, g),
+        ),
         ("Оценено положительно", count(total.rated_positive, f.RATED, "positive", g)),
         ("Оценено отрицательно", count(total.rated_negative, f.RATED, "negative", g)),
         ("Доля положительных оценок", rate(total.positive_share, f.RATED, "positive", g)),
@@ -164,6 +189,17 @@ def build_tables(report):
         ORGANIZATION_COLUMNS,
         m,
         note="Сообщение учитывается за организацией, которой оно направлено сейчас.",
+    )
+    deciders = _dimension_table(
+        "moderation",
+        "Рассмотрение модераторами по организациям",
+        "Организация модераторов",
+        report.moderating_organizations,
+        DECIDER_COLUMNS,
+        m,
+        note="Регистрация или отказ (срок — 3 рабочих дня, §5.4) учитывается за организацией модератора, "
+        "принявшего решение, а не за организацией-исполнителем.",
+        labels={"org:none": "Организация модератора не указана"},
     )
     topics = _dimension_table(
         "topics", "По темам", "Тема", report.topics, MODERATION_COLUMNS + ANSWER_COLUMNS, m
@@ -205,7 +241,7 @@ def build_tables(report):
                 [count(received, f.RECEIVED, "", g, **span), count(answered, f.ANSWERED, "", g, **span)],
             )
         )
-    return [summary, organizations, topics, categories, reasons, series]
+    return [summary, organizations, deciders, topics, categories, reasons, series]
 
 
 def link_drilldowns(tables, period, url):

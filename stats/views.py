@@ -17,7 +17,7 @@ from .exports import table_csv
 from .periods import parse_period
 from .tables import build_tables, link_drilldowns
 
-TABLE_KEYS = ("summary", "organizations", "topics", "categories", "reasons", "series")
+TABLE_KEYS = ("summary", "organizations", "moderation", "topics", "categories", "reasons", "series")
 
 
 def _context(request, *, staff):

@@ -123,3 +123,58 @@ def known(world, citizen, other_citizen, moderator, other_category_moderator, ex
     for message in m.values():
         message.refresh_from_db()
     return m
+
+
+@pytest.fixture
+def february(world, citizen, moderator, executor, other_org_executor):
+    """February 2026 (23.02 is a day off): answers after a rework (§7.3) and decisions by the moderators
+    of two organisations (§5.4). All figures worked out by hand in the comments."""
+    from directory.models import RejectionReason
+    from tests.factories import OfficialFactory, UserFactory
+
+    kbu_user = UserFactory(email="moderator@kbu.ru")
+    OfficialFactory(
+        user=kbu_user, organization=world["kbu"], role="moderator", categories=[world["potholes"]]
+    )
+    kbu_user.refresh_from_db()
+    potholes = world["potholes"]
+    m = {}
+    # R: Mon 02.02 → registered Tue 03.02 by the Администрация moderator (1 working day, on time), answered
+    # Wed 04.02 (first answer, 1 working day, on time), rated negative Thu 05.02: the rework is due in 10
+    # working days from 05.02: 06, 09–13, 16–19 → Thu 19.02. Answered again Tue 24.02: 06, 09, 10, 11, 12,
+    # 13, 16, 17, 18, 19, 20, 24 = 12 working days → late. Rated negative again Wed 25.02 and answered Thu
+    # 26.02 (1 working day from that rework → on time, though 16 working days after the registration).
+    m["R"] = submit(citizen, potholes, now=msk(2026, 2, 2), text="Сообщение R")
+    services.message_register(message=m["R"], actor=moderator, now=msk(2026, 2, 3))
+    services.message_answer(message=m["R"], actor=executor, kind="solved", text="Да.", now=msk(2026, 2, 4))
+    services.message_rate(message=m["R"], actor=citizen, positive=False, remarks="Нет.", now=msk(2026, 2, 5))
+    services.message_answer(message=m["R"], actor=executor, kind="solved", text="Да!", now=msk(2026, 2, 24))
+    services.message_rate(message=m["R"], actor=citizen, positive=False, remarks="Нет.", now=msk(2026, 2, 25))
+    services.message_answer(
+        message=m["R"],
+        actor=executor,
+        kind="planned",
+        text="Летом.",
+        now=msk(2026, 2, 26),
+        planned_date=date(2026, 7, 1),
+    )
+    # P1: Mon 02.02 → registered by the КБУ moderator Thu 05.02 (03, 04, 05: on time), executed by
+    # Администрация (the category's responsible organisation).
+    m["P1"] = submit(citizen, potholes, now=msk(2026, 2, 2), text="Сообщение P1")
+    services.message_register(message=m["P1"], actor=kbu_user, now=msk(2026, 2, 5))
+    # P2: Mon 02.02 → refused by the КБУ moderator Mon 09.02 (03, 04, 05, 06, 09 = 5 working days: late).
+    m["P2"] = submit(citizen, potholes, now=msk(2026, 2, 2), text="Сообщение P2")
+    services.message_reject(
+        message=m["P2"],
+        actor=kbu_user,
+        reasons=[RejectionReason.objects.get(code="obscene")],
+        now=msk(2026, 2, 9),
+    )
+    # P3: Mon 02.02 → registered to КБУ by the Администрация moderator Tue 03.02 (on time).
+    m["P3"] = submit(citizen, potholes, now=msk(2026, 2, 2), text="Сообщение P3")
+    services.message_register(
+        message=m["P3"], actor=moderator, executing_organization=world["kbu"], now=msk(2026, 2, 3)
+    )
+    for message in m.values():
+        message.refresh_from_db()
+    return m

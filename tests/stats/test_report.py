@@ -179,3 +179,56 @@ def test_report_query_count_does_not_grow(known, django_assert_num_queries):
     refresh_rollups(now=NOW)
     with django_assert_num_queries(7):
         report(DEC_JAN, now=NOW)
+
+
+FEBRUARY = period_of("month", date(2026, 2, 1))
+
+
+def test_answers_after_a_rework_have_their_own_deadline(february, sample3):
+    """§7.3: measured from the negative rating, not from the registration (fixture `february`)."""
+    refresh_rollups(now=msk(2026, 3, 2))
+    total = Rates(report(FEBRUARY, now=msk(2026, 3, 2)).total.figures, 3)
+    assert total.answered == 3
+    assert (total.first_answers, total.first_answer_late) == (1, 0)  # only R's answer of 04.02
+    assert (total.rework, total.rework_answers, total.rework_answer_late) == (2, 2, 1)
+    assert total.rework_answer_on_time_share is None  # 2 < minimum sample of 3
+    counts = set(DailyCount.objects.filter(metric=facts.REWORK_ANSWER).values_list("day", "key", "count"))
+    assert counts == {(date(2026, 2, 24), facts.LATE, 1), (date(2026, 2, 26), facts.ON_TIME, 1)}
+
+
+def test_decisions_count_for_the_organisation_of_the_moderator(february, world, sample3):
+    refresh_rollups(now=msk(2026, 3, 2))
+    r = report(FEBRUARY, now=msk(2026, 3, 2))
+    deciders = {g.label: Rates(g.figures, 3) for g in r.moderating_organizations}
+    adm, kbu = deciders["Администрация"], deciders["МКУ «КБУ»"]
+    # Администрация's moderator decided R and P3 (on time); КБУ's decided P1 (on time) and P2 (late)
+    assert (adm.moderated, adm.moderated_on_time, adm.moderated_late) == (2, 2, 0)
+    assert (kbu.moderated, kbu.moderated_on_time, kbu.moderated_late) == (2, 1, 1)
+    # the executing organisations' decision figures are unchanged: R, P1 at Администрация, P3 at КБУ,
+    # the refused P2 with nobody
+    executing = _by_label(r.organizations)
+    assert (executing["Администрация"].decided, executing["МКУ «КБУ»"].decided) == (2, 1)
+    assert executing["Ещё не направлено организации"].decided_late == 1
+    table = next(t for t in build_tables(r) if t.key == "moderation")
+    rows = {row.label: [cell.text for cell in row.cells] for row in table.rows}
+    assert rows == {
+        "Администрация": ["2", "2", "0", "мало данных"],
+        "МКУ «КБУ»": ["2", "1", "1", "мало данных"],
+    }
+
+
+def test_an_organisation_that_only_moderates_is_not_listed_as_an_executor(world, citizen, executor, sample3):
+    from messages import services
+    from tests.factories import OfficialFactory, UserFactory, submit
+
+    kbu_user = UserFactory(email="moderator@kbu.ru")
+    OfficialFactory(
+        user=kbu_user, organization=world["kbu"], role="moderator", categories=[world["potholes"]]
+    )
+    kbu_user.refresh_from_db()
+    message = submit(citizen, world["potholes"], now=msk(2026, 2, 2))
+    services.message_register(message=message, actor=kbu_user, now=msk(2026, 2, 3))
+    refresh_rollups(now=msk(2026, 3, 2))
+    r = report(FEBRUARY, now=msk(2026, 3, 2))
+    assert [g.label for g in r.organizations] == ["Администрация"]
+    assert [g.label for g in r.moderating_organizations] == ["МКУ «КБУ»"]

@@ -72,7 +72,9 @@ def test_public_csv(client, refreshed):
     assert by_name["Освещение"][4] == "мало данных"
 
 
-@pytest.mark.parametrize("table", ["summary", "organizations", "topics", "categories", "reasons", "series"])
+@pytest.mark.parametrize(
+    "table", ["summary", "organizations", "moderation", "topics", "categories", "reasons", "series"]
+)
 def test_every_table_downloads(client, refreshed, table):
     response = client.get(reverse("stats:public_csv", args=[table]), PERIOD)
     assert response.status_code == 200
@@ -252,3 +254,76 @@ def test_drilldown_of_january_with_a_message_corrected_in_may(client, world, cit
     # the refusal on Wed 14.01 took 2 working days (13, 14): on time; the registration is May's
     on_time = client.get(DRILL, {**january, "metric": "decided", "key": "on_time"})
     assert on_time.context["drill"].events == 1
+
+
+# --- answers after a rework (§7.3) and decisions by the moderators' organisation (§5.4) ---------------
+
+FEBRUARY = {"period": "month", "on": "2026-02-01"}
+
+
+@pytest.fixture
+def february_refreshed(february, settings):
+    from .conftest import msk
+
+    settings.STATS_MIN_SAMPLE = 2
+    refresh_rollups(now=msk(2026, 3, 2))
+    return february
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "events"),
+    [
+        ({"metric": "rework_answer"}, {"R"}, 2),
+        ({"metric": "rework_answer", "key": "late"}, {"R"}, 1),
+        ({"metric": "first_answer", "key": "late"}, set(), 0),
+        ({"metric": "moderated", "key": "late", "group": "org:{kbu}"}, {"P2"}, 1),
+        ({"metric": "moderated", "key": "on_time", "group": "org:{kbu}"}, {"P1"}, 1),
+        ({"metric": "moderated", "group": "org:{adm}"}, {"R", "P3"}, 2),
+        ({"metric": "moderated", "key": "late"}, {"P2"}, 1),
+        # the executing organisation's own figure still follows the message: P1 is executed by Администрация
+        ({"metric": "decided", "group": "org:{kbu}"}, {"P3"}, 1),
+    ],
+)
+def test_drilldown_of_the_new_figures(
+    client, february_refreshed, supervisor, world, params, expected, events
+):
+    client.force_login(supervisor)
+    group = params.get("group", "total").format(kbu=world["kbu"].pk, adm=world["administration"].pk)
+    response = client.get(DRILL, {**FEBRUARY, **params, "group": group})
+    assert response.status_code == 200
+    assert _numbers(response) == {february_refreshed[name].number for name in expected}
+    assert response.context["drill"].events == events
+
+
+def test_new_figures_on_the_pages_and_in_csv(client, february_refreshed, supervisor, world):
+    html = client.get(PUBLIC, FEBRUARY).content.decode()
+    assert "Ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)" in html
+    assert "Рассмотрение модераторами по организациям" in html
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("stats:public_csv", args=["moderation"]), FEBRUARY).content.decode(
+                    "utf-8-sig"
+                )
+            ),
+            delimiter=";",
+        )
+    )
+    assert rows == [
+        [
+            "Организация модераторов",
+            "Рассмотрено",
+            "Рассмотрено в срок",
+            "Рассмотрено с нарушением срока",
+            "Доля рассмотренных в срок",
+        ],
+        ["Администрация", "2", "2", "0", "100"],
+        ["МКУ «КБУ»", "2", "1", "1", "50"],
+    ]
+    summary = client.get(reverse("stats:public_csv", args=["summary"]), FEBRUARY).content.decode("utf-8-sig")
+    assert "Ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3);50" in summary
+    assert "Ответ после доработки с нарушением срока;1" in summary
+    client.force_login(supervisor)
+    staff = client.get(STAFF, FEBRUARY).content.decode()
+    assert f"metric=moderated&amp;key=late&amp;group=org%3A{world['kbu'].pk}" in staff
+    assert "metric=rework_answer&amp;key=late" in staff
