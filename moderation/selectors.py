@@ -4,6 +4,7 @@ sees what exists once; this module only shapes, counts and groups what those sel
 
 import math
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -13,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from directory.models import AnswerTemplate, Category, Official, RejectionReason
+from directory.workdays import ONE_DAY, WorkingCalendar, local_date
 from messages import selectors as scoped
 from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, State
 
@@ -117,16 +119,17 @@ def overdue_board(official, now):
         "category__responsible_organization", "executing_organization"
     )
     grouped = {}
-    for message in rows:
+    messages = list(rows)
+    for message in messages:
         if message.state == State.SUBMITTED:
             organization = message.category.responsible_organization
             message.due = message.registration_due
         else:
             organization = message.executing_organization
             message.due = message.answer_due
-        message.days_late = (timezone.localdate(now) - timezone.localdate(message.due)).days
         stages = grouped.setdefault(organization, {state: [] for state in STAGES})
         stages[message.state].append(message)
+    _count_working_days_late(messages, now)
     groups = []
     for organization, stages in grouped.items():
         stage_rows = [(STAGES[state], sorted(stages[state], key=lambda m: m.due)) for state in STAGES]
@@ -134,6 +137,18 @@ def overdue_board(official, now):
         groups.append(OverdueGroup(organization, stage_rows, sum(len(items) for _, items in stage_rows)))
     groups.sort(key=lambda g: (-g.total, str(g.organization)))
     return groups
+
+
+def _count_working_days_late(messages, now):
+    """Set `days_late`: the working days after the (Moscow) due date up to today — the deadlines are in
+    working days (§5.4, §6.2, §7.3), so lateness is too. One calendar read for the whole board."""
+    if not messages:
+        return
+    today = local_date(now)
+    first = min(local_date(m.due) for m in messages) + ONE_DAY
+    working_days = WorkingCalendar(first, today).working_days_in_range(first, today)
+    for message in messages:
+        message.days_late = len(working_days) - bisect_right(working_days, local_date(message.due))
 
 
 def pending_reassign_requests(official):

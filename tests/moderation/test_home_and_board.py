@@ -75,7 +75,8 @@ def test_overdue_board_query_count(
 ):
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
-    with django_assert_num_queries(5):
+    # + one read of the calendar overrides for the working days late, whatever the number of rows
+    with django_assert_num_queries(6):
         response = client.get(reverse("office:overdue"))
     assert response.context["groups"][0].total == 2 * rows
 
@@ -88,3 +89,30 @@ def test_home_query_count(
     client.force_login(supervisor)
     with django_assert_num_queries(7):
         client.get(reverse("office:home"))
+
+
+def test_overdue_board_counts_lateness_in_working_days(
+    client, supervisor, moderator, executor, category, citizen
+):
+    """Seen: 7 («дн.») for a message 5 working days late. Dates of March 2026 (07–09.03 are days off)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from messages import services
+
+    msk = ZoneInfo("Europe/Moscow")
+    # Tue 10.03 → registration due Fri 13.03 (11, 12, 13); on Fri 20.03 late by 16–20.03 = 5 working days
+    waiting = submit(citizen, category, now=datetime(2026, 3, 10, 10, tzinfo=msk), text="Ждёт модерации")
+    # registered Fri 20.02 → answer due Tue 10.03 (24–27.02, 02–06.03, 10.03; 23.02 and 09.03 are days off);
+    # on Fri 20.03 late by 11, 12, 13, 16–20.03 = 8 working days (10 calendar days)
+    routed = submit(citizen, category, now=datetime(2026, 2, 19, 10, tzinfo=msk), text="Ждёт ответа")
+    services.message_register(message=routed, actor=moderator, now=datetime(2026, 2, 20, 10, tzinfo=msk))
+    client.force_login(supervisor)
+    with time_machine.travel(datetime(2026, 3, 20, 12, tzinfo=msk), tick=False):
+        response = client.get(reverse("office:overdue"))
+    late = {m.number: m.days_late for _, items in response.context["groups"][0].stages for m in items}
+    assert late == {waiting.number: 5, routed.number: 8}
+    html = response.content.decode()
+    assert "5 раб. дн." in html and "8 раб. дн." in html
