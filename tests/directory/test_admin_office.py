@@ -255,3 +255,24 @@ def test_role_inline_on_the_account_page_refuses_an_unverified_account(client, a
     response = client.post(url, _user_change_data(citizen, **role))
     assert response.status_code == 302
     assert Official.objects.get(user=citizen).role == "administrator"
+
+
+def test_official_change_form_refuses_to_move_a_role_to_an_unverified_account(
+    client, admin_user, executor, citizen
+):
+    client.force_login(admin_user)
+    official = executor.official
+    url = reverse("admin:directory_official_change", args=[official.pk])
+    data = {
+        "user": citizen.pk,
+        "organization": official.organization_id,
+        "position": official.position,
+        "role": official.role,
+        "categories": [c.pk for c in official.categories.all()],
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "не подтвердил адрес" in str(response.context["adminform"].form.errors["user"])
+    official.refresh_from_db()
+    assert official.user == executor
