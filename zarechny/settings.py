@@ -248,7 +248,7 @@ for directory in (VAR_DIR, MEDIA_ROOT, STATIC_ROOT, PRIVATE_MEDIA_ROOT):
 
 # --- Citizen portal (issue 4): allauth behaviour -------------------------------------------------
 # Sign-up adds the name, the public-name opt-in and the 152-ФЗ consent (accounts.forms.SignupForm).
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # One address per person: "change email" replaces it after the new one is confirmed.
 ACCOUNT_CHANGE_EMAIL = True

@@ -5,6 +5,8 @@ from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "secret-pass-123"
@@ -67,3 +69,20 @@ def test_login_failures_are_limited_and_then_even_the_right_password_is_refused(
     response = client.post(login_url, {"login": admin_user.email, "password": PASSWORD})
     assert response.status_code == 200 and TOO_MANY in response.content.decode()
     assert client.get("/admin/").status_code == 302  # still not logged in
+
+
+def test_every_spelling_of_an_address_meets_the_same_failure_counter(client, fresh_limits):
+    """«ſ» folds to "s": five failures spread over "sam@…" and "ſam@…" are five failures of one address."""
+    user = UserFactory(email="sam@example.ru")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    for login in [
+        "sam@example.ru",
+        "SAM@example.ru",
+        "\u017fam@example.ru",
+        "\u017fam@example.ru",
+        "sam@Example.RU",
+    ]:
+        body = client.post("/accounts/login/", {"login": login, "password": "wrong"}).content.decode()
+        assert "неверны" in body
+    response = client.post("/accounts/login/", {"login": "sam@example.ru", "password": PASSWORD})
+    assert TOO_MANY in response.content.decode()
