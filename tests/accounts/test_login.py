@@ -86,3 +86,10 @@ def test_every_spelling_of_an_address_meets_the_same_failure_counter(client, fre
         assert "неверны" in body
     response = client.post("/accounts/login/", {"login": "sam@example.ru", "password": PASSWORD})
     assert TOO_MANY in response.content.decode()
+
+
+def test_the_admin_needs_a_confirmed_address_like_everyone(client, admin_user, fresh_limits):
+    login_url = client.get("/admin/login/?next=/admin/")["Location"]
+    response = client.post(login_url, {"login": admin_user.email, "password": PASSWORD})
+    assert response["Location"] == "/accounts/confirm-email/"  # a confirmation link went out instead
+    assert client.get("/admin/").status_code == 302
