@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from .emails import email_clean
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Where people land after logging in or signing up, unless a `next` link says otherwise:
@@ -14,3 +16,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("portal:cabinet")
+
+    def clean_email(self, email):
+        """Every address allauth takes from a person (sign-up, password reset, e-mail change) becomes the
+        canonical form that `User.email` stores, and look-alikes are refused next to the field."""
+        return email_clean(super().clean_email(email))

@@ -1,8 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied
 
 from .models import ConsentRecord, User
+
+# Fields that hand out rights: only a superuser sees or changes them. Administrators (the group
+# «Администраторы системы») manage reference data and officials; they must not be able to grant themselves
+# or anyone else permissions (issue 11: an administrator made themselves superuser).
+PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+
+def is_privileged(user):
+    """An account with admin access of its own: only a superuser may edit or delete it."""
+    return user.is_superuser or user.is_staff
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -34,6 +45,34 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # The form is built from the fieldsets, so a POSTed is_superuser / groups is simply ignored.
+        return [
+            (name, {**options, "fields": tuple(f for f in options["fields"] if f not in PRIVILEGE_FIELDS)})
+            for name, options in fieldsets
+        ]
+
+    def _may_touch(self, request, obj):
+        return obj is None or request.user.is_superuser or not is_privileged(obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action checks the permission without an object: check every row here.
+        if not all(self._may_touch(request, user) for user in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ConsentRecord)

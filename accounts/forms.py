@@ -1,9 +1,11 @@
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.exceptions import PermissionDenied
 
 from . import services
+from .emails import canonical_email
 from .models import User
 
 CONSENT_LABEL = (
@@ -11,6 +13,15 @@ CONSENT_LABEL = (
     "укажу, тексты и фотографии сообщений) Администрацией г. Заречного для работы платформы «Умный город» "
     "на условиях, изложенных в тексте согласия."
 )
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login with the address in its canonical form before anything looks at it, so that every
+    spelling of one address ("ſam@…", "SAM@…", an IDNA domain) meets the same failed-login counter and
+    finds the same account."""
+
+    def clean_login(self):
+        return canonical_email(super().clean_login())
 
 
 class SignupForm(AllauthSignupForm):

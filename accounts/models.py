@@ -1,21 +1,33 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from .emails import canonical_email, email_clean
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        return canonical_email(email or "")
+
     def get_by_natural_key(self, username):
-        # The login is case-insensitive: "Ivan@Mail.ru" and "ivan@mail.ru" are one person.
-        return self.get(email__iexact=username)
+        # One canonical address, compared for equality: "Ivan@Mail.ru" and "ivan@mail.ru" are one person,
+        # "ıvan@mail.ru" is not (never `iexact`: PostgreSQL's UPPER() folds «ı» into «I»; accounts/emails.py).
+        return self.get(email=canonical_email(username))
+
+    def filter_by_email(self, address):
+        """The account (at most one) that owns `address`, by the canonical form."""
+        return self.filter(email=canonical_email(address))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("Укажите адрес электронной почты.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -63,11 +75,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        # Forms refuse look-alike addresses; save() alone only canonicalises (legacy rows stay loadable).
+        if self.email:
+            try:
+                self.email = email_clean(self.email)
+            except ValidationError as error:
+                raise ValidationError({"email": error.messages}) from error
 
     def save(self, *args, **kwargs):
-        # Stored lower-case so that the plain unique index and case-insensitive login agree.
-        self.email = (self.email or "").strip().lower()
+        # Stored in the canonical form, so the unique index on `email` is uniqueness of the address.
+        self.email = canonical_email(self.email)
         super().save(*args, **kwargs)
 
     def get_full_name(self):

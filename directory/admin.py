@@ -9,6 +9,8 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import UserAdmin
+from accounts.emails import email_clean
+from accounts.selectors import email_is_verified
 
 from . import routing, services
 from .loader import ADMINISTRATORS_GROUP
@@ -75,6 +77,37 @@ class CategoryAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/directory/coverage.html", context)
 
 
+UNVERIFIED_ACCOUNT_MESSAGE = (
+    "Владелец этой учётной записи ещё не подтвердил адрес электронной почты, поэтому роль должностного "
+    "лица ей назначить нельзя: иначе роль получил бы тот, кто зарегистрировал адрес, а не сотрудник. "
+    "Попросите сотрудника подтвердить адрес по ссылке из письма или войти и запросить письмо ещё раз."
+)
+
+
+def check_role_may_be_granted(user):
+    """A role goes only to an account whose owner proved the address, or that the administrator is
+    creating right now (an imitation of a colleague's address must never receive an official's rights)."""
+    if user is not None and user.pk is not None and not email_is_verified(user):
+        raise ValidationError(UNVERIFIED_ACCOUNT_MESSAGE, code="unverified")
+
+
+class OfficialForm(forms.ModelForm):
+    """The official's change form and the inline on the account page: the same rule when a role is
+    attached to an account that did not have one."""
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user", getattr(self.instance, "user", None))
+        if self.instance.pk is None or "user" in self.changed_data:
+            try:
+                check_role_may_be_granted(user)
+            except ValidationError as error:
+                # On the account page the user is the inline's hidden key: show the error on the form.
+                visible = "user" in self.fields and not self.fields["user"].widget.is_hidden
+                self.add_error("user" if visible else None, error)
+        return cleaned
+
+
 class OfficialCreationForm(forms.ModelForm):
     """One form for a new official: the person (an existing account or a new one), the organisation,
     the role and the categories (Appendix 2 columns)."""
@@ -91,10 +124,11 @@ class OfficialCreationForm(forms.ModelForm):
         fields = ("email", "full_name", "organization", "position", "role", "categories", "is_active")
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        user = get_user_model().objects.filter(email__iexact=email).first()
+        email = email_clean(self.cleaned_data["email"])
+        user = get_user_model().objects.filter_by_email(email).first()
         if user is not None and Official.objects.filter(user=user).exists():
             raise forms.ValidationError("У этого пользователя уже есть роль должностного лица.")
+        check_role_may_be_granted(user)
         self.existing_user = user
         return email
 
@@ -134,6 +168,7 @@ class OfficialAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("categories",)
     autocomplete_fields = ("user",)
     list_select_related = ("user", "organization")
+    form = OfficialForm
     add_form = OfficialCreationForm
     add_fieldsets = (
         ("Сотрудник", {"fields": ("email", "full_name")}),
@@ -222,6 +257,7 @@ class OfficialInline(admin.StackedInline):
     """
 
     model = Official
+    form = OfficialForm
     fk_name = "user"
     can_delete = False
     max_num = 1

@@ -115,8 +115,8 @@ def _load_officials(organizations, categories, report):
     User = get_user_model()
     admins = _administrators_group()
     for row in _read("officials.json"):
-        email = row["email"].lower()
-        user = User.objects.filter(email__iexact=email).first()
+        email = User.objects.normalize_email(row["email"])
+        user = User.objects.filter_by_email(email).first()
         created = user is None
         if created:
             # No usable password: the official sets one through the password-reset email.

@@ -326,7 +326,10 @@ ROWS = [
     ),
     # Django admin: a representative set (model pages are skipped by rule in the completeness check).
     Row("admin:index", admin_page()),
-    Row("admin:login", everyone(200, admin_user=302)),
+    # One login for everyone (issue 11): guests go to the site's login, the administrator on to the admin,
+    # a logged-in person without admin rights is refused (sending them to the login again would loop).
+    Row("admin:login", everyone(403, anonymous=302, admin_user=302)),
+    Row("admin_login", everyone(403, anonymous=302, admin_user=302)),  # the same URL, installed first
     Row("admin:logout", admin_page(admin_user=405)),  # POST only; others are sent to the admin's login first
     Row("admin:password_change", admin_page()),
     Row("admin:password_change_done", admin_page()),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "simple_history",
     "django_q",
     "zarechny",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "zarechny.staff_mfa.StaffMfaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -246,7 +248,7 @@ for directory in (VAR_DIR, MEDIA_ROOT, STATIC_ROOT, PRIVATE_MEDIA_ROOT):
 
 # --- Citizen portal (issue 4): allauth behaviour -------------------------------------------------
 # Sign-up adds the name, the public-name opt-in and the 152-ФЗ consent (accounts.forms.SignupForm).
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # One address per person: "change email" replaces it after the new one is confirmed.
 ACCOUNT_CHANGE_EMAIL = True
@@ -260,3 +262,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Rate-limit counters must be shared by all web processes: Redis when there is one.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- Two-factor authentication for staff (issue 11) ------------------------------------------------
+# allauth's own MFA: an authenticator app (TOTP) plus recovery codes. With STAFF_REQUIRE_MFA a staff member
+# (an Official row or is_staff) enrols before /office/ or /admin/ open (zarechny/staff_mfa.py). On by
+# default in production; off with DEBUG (the demo's known passwords) and in the test run, whose tests
+# switch it on where they need it.
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=not DEBUG and not TESTING)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "«Умный город» Заречный"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login
+
 from . import health
 
 admin.site.site_header = "«Умный город» Заречный — администрирование"
@@ -11,6 +13,8 @@ admin.site.index_title = "Справочники и доступ"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the admin's own login: one login page for everyone, with the same limits (issue 11).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("office/", include("moderation.urls")),

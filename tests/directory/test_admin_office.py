@@ -1,6 +1,7 @@
 """The administrators' pages (Django admin): "who handles what" and creating an official in one form."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -101,6 +102,7 @@ def test_create_official_with_a_new_account_in_one_form(client, admin_user, worl
 
 
 def test_create_official_for_an_existing_citizen(client, admin_user, citizen, world):
+    EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
     client.force_login(admin_user)
     response = _add(
         client,
@@ -179,3 +181,98 @@ def test_official_of_other_org_listed_with_history(client, admin_user, world):
     OfficialFactory(user=UserFactory(email="x@kbu.ru"), organization=world["kbu"], role="executor")
     client.force_login(admin_user)
     assert client.get(reverse("admin:directory_official_changelist")).status_code == 200
+
+
+# --- a role only for an account whose owner proved the address (issue 11, item 1) ------------------
+
+NEW_ADMIN = {
+    "full_name": "Второй Администратор",
+    "position": "администратор",
+    "role": "administrator",
+    "is_active": "on",
+}
+
+
+def test_official_form_never_attaches_the_role_to_a_lookalike_account(client, admin_user, world):
+    """PostgreSQL's UPPER() folds «ı» into «I»: `iexact` used to pick the imitation «second-admın@…»."""
+    imitation = UserFactory(email="second-admın@city.ru")
+    client.force_login(admin_user)
+    response = _add(
+        client, email="Second-Admin@city.ru", organization=world["administration"].pk, **NEW_ADMIN
+    )
+    assert response.status_code == 302
+    imitation.refresh_from_db()
+    assert not hasattr(imitation, "official") and not imitation.is_staff
+    assert not imitation.groups.exists()
+    assert User.objects.get(email="second-admin@city.ru").official.role == "administrator"
+
+
+def test_official_form_refuses_a_lookalike_address(client, admin_user, world):
+    client.force_login(admin_user)
+    response = _add(
+        client, email="second-admın@city.ru", organization=world["administration"].pk, **NEW_ADMIN
+    )
+    assert response.status_code == 200
+    assert "похожи на латинские" in str(response.context["adminform"].form.errors["email"])
+    assert not User.objects.filter(email__startswith="second-").exists()
+
+
+def test_official_form_refuses_an_unverified_existing_account(client, admin_user, citizen, world):
+    client.force_login(admin_user)
+    response = _add(client, email=citizen.email, organization=world["administration"].pk, **NEW_ADMIN)
+    assert response.status_code == 200
+    assert "не подтвердил адрес" in str(response.context["adminform"].form.errors["email"])
+    citizen.refresh_from_db()
+    assert not hasattr(citizen, "official") and not citizen.is_staff and not citizen.groups.exists()
+
+
+def _user_change_data(user, **official):
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "is_active": "on",
+        "date_joined_0": user.date_joined.strftime("%d.%m.%Y"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "official-TOTAL_FORMS": "1",
+        "official-INITIAL_FORMS": "0",
+        "official-MIN_NUM_FORMS": "0",
+        "official-MAX_NUM_FORMS": "1",
+    }
+    data.update({f"official-0-{key}": value for key, value in official.items()})
+    return data
+
+
+def test_role_inline_on_the_account_page_refuses_an_unverified_account(client, admin_user, citizen, world):
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_change", args=[citizen.pk])
+    role = {"organization": world["administration"].pk, "position": "специалист", "role": "administrator"}
+    response = client.post(url, _user_change_data(citizen, **role))
+    assert response.status_code == 200
+    assert "не подтвердил адрес" in response.content.decode()
+    assert not Official.objects.filter(user=citizen).exists()
+
+    EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
+    response = client.post(url, _user_change_data(citizen, **role))
+    assert response.status_code == 302
+    assert Official.objects.get(user=citizen).role == "administrator"
+
+
+def test_official_change_form_refuses_to_move_a_role_to_an_unverified_account(
+    client, admin_user, executor, citizen
+):
+    client.force_login(admin_user)
+    official = executor.official
+    url = reverse("admin:directory_official_change", args=[official.pk])
+    data = {
+        "user": citizen.pk,
+        "organization": official.organization_id,
+        "position": official.position,
+        "role": official.role,
+        "categories": [c.pk for c in official.categories.all()],
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "не подтвердил адрес" in str(response.context["adminform"].form.errors["user"])
+    official.refresh_from_db()
+    assert official.user == executor

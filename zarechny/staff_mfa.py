@@ -1,0 +1,53 @@
+"""Two-factor authentication for staff (issue 11): the back-office and the admin open only to staff who
+have enrolled an authenticator app.
+
+Officials and administrators see unpublished messages and citizens' personal data (152-ФЗ), so a stolen
+password alone must not open them. allauth asks for the code after the password at every login of an
+account with an authenticator; this middleware makes the enrolment itself compulsory for staff when
+STAFF_REQUIRE_MFA is on. It lives in the project package because it names the faces it guards.
+"""
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+
+GUARDED_NAMESPACES = {"office", "admin"}
+
+ENROL_MESSAGE = (
+    "Рабочий кабинет и администрирование открываются только после подключения двухфакторной "
+    "аутентификации: сотрудники видят неопубликованные сообщения и персональные данные жителей. "
+    "Подключите приложение-аутентификатор — после этого при входе, кроме пароля, будет нужен код из него."
+)
+
+
+def is_staff_member(user) -> bool:
+    """Anyone who works in the back-office or the admin: an official of Appendix 2 or a staff account."""
+    return user.is_staff or hasattr(user, "official")
+
+
+def needs_enrolment(user) -> bool:
+    return (
+        settings.STAFF_REQUIRE_MFA
+        and user.is_authenticated
+        and is_staff_member(user)
+        and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+    )
+
+
+class StaffMfaMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or not GUARDED_NAMESPACES.intersection(match.namespaces):
+            return None
+        if match.url_name == "logout" or not needs_enrolment(request.user):
+            return None
+        messages.warning(request, ENROL_MESSAGE)
+        return redirect("mfa_activate_totp")
