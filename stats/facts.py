@@ -83,6 +83,9 @@ class MessageRow:
 
 def message_facts(row: MessageRow, workdays: WorkdayIndex):
     """Yield (day, metric, key) for everything `row` contributes; see the metric names above."""
+    if any(kind == Kind.WITHDRAWN for kind, _, _ in row.events):
+        # 152-ФЗ: the author withdrew an unpublished message; it counts nowhere, as if never received.
+        return
     cycle_start: datetime | None = None
     registered_at: datetime | None = None
     first_answer_seen = False
@@ -136,4 +139,5 @@ FACT_EVENT_KINDS = (
     Kind.RATED_NEGATIVE,
     Kind.RATED_POSITIVE,
     Kind.CLOSED_UNRATED,
+    Kind.WITHDRAWN,
 )
