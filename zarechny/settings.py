@@ -261,7 +261,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # (table made by zarechny/migrations/0001_cache_table.py). A per-process cache would multiply every limit
 # by the number of gunicorn workers. With Redis down the limits fail open (zarechny/cache.py).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zarechny_cache"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "zarechny_cache",
+        # Django's default (300) would let a burst of new keys cull live counters, i.e. reset limits.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
 }
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}

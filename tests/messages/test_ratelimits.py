@@ -78,6 +78,8 @@ def settings_in_a_fresh_process(**environ):
 def test_default_cache_is_the_database_cache_shared_by_all_processes():
     assert settings_in_a_fresh_process() == "django.core.cache.backends.db.DatabaseCache"
     assert django_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    # Far above Django's 300: culling would drop live counters, i.e. reset the limits.
+    assert cache._max_entries >= 10_000
     # The table comes from a migration, so the test database (and every `migrate`) has it.
     table = django_settings.CACHES["default"]["LOCATION"]
     assert table in connection.introspection.table_names()
