@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,14 @@ def parse_rates(text):
 
 def rules(action):
     return parse_rates(getattr(settings, f"RATE_LIMIT_{action.upper()}"))
+
+
+def check_settings():
+    for action in REFUSALS:
+        try:
+            rules(action)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"RATE_LIMIT_{action.upper()}: {error}") from None
 
 
 class RateLimited(Exception):

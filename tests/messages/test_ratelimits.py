@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import RequestFactory
@@ -160,10 +161,10 @@ def test_default_limits(settings):
         assert ratelimits.rules(action), action
 
 
-def test_bad_rule_is_an_error(settings):
+def test_bad_rule_stops_start_up(settings):
     settings.RATE_LIMIT_SUBMIT = "10/1w/user"
-    with pytest.raises(ValueError, match="10/1w/user"):
-        ratelimits.rules(ratelimits.SUBMIT)
+    with pytest.raises(ImproperlyConfigured, match=r"RATE_LIMIT_SUBMIT.*10/1w/user"):
+        ratelimits.check_settings()
 
 
 def test_refusal_on_another_day_names_the_date():
