@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ConsentRecord, User
+from .signals import account_deleting
 
 TOMBSTONE_DOMAIN = "deleted.invalid"  # RFC 2606: never deliverable
 
@@ -47,14 +48,20 @@ def account_delete(*, user, now=None):
     deleting the row would cascade their Support rows away and change support counts of other people's
     messages. What goes: the email (replaced by a unique undeliverable tombstone), the name, the
     password, every allauth EmailAddress, the notifications. The account becomes inactive, so every
-    open session of it stops working. Consent records are kept, stamped as withdrawn.
+    open session of it stops working. Consent records are kept, stamped as withdrawn. Messages not yet
+    published are withdrawn (erased, out of every queue) by the receivers of `account_deleting`.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # NO KEY UPDATE: a service that locked one of the person's messages and then writes a notification
+    # for them takes a key-share lock on this row; FOR UPDATE would deadlock with it (the withdrawal
+    # below waits for that message's lock).
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if hasattr(user, "official"):
         raise AccountError("Учётную запись ответственного должностного лица удаляет администратор платформы.")
     if is_deleted(user):
         return user
     now = now or timezone.now()
+    # The messages app withdraws the unpublished messages (accounts imports nothing from above it).
+    account_deleting.send(sender=User, user=user, now=now)
     EmailAddress.objects.filter(user=user).delete()
     user.notifications.all().delete()
     ConsentRecord.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)

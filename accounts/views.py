@@ -41,8 +41,8 @@ def account_delete(request):
             logout(request)
             messages.success(
                 request,
-                "Учётная запись удалена, персональные данные стёрты. Ваши сообщения остаются на платформе "
-                "без имени автора.",
+                "Учётная запись удалена, персональные данные стёрты. Неопубликованные сообщения отозваны, "
+                "опубликованные остаются на платформе без имени автора.",
             )
             return redirect("home")
     return render(request, "portal/account_delete.html", {"form": form})

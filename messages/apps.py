@@ -6,3 +6,14 @@ class MessagesConfig(AppConfig):
     name = "messages"
     label = "citizen_messages"
     verbose_name = "Сообщения граждан"
+
+    def ready(self):
+        from accounts.signals import account_deleting
+
+        from . import ratelimits
+        from .receivers import withdraw_unpublished_messages
+
+        # A mistyped RATE_LIMIT_* stops start-up with one line, not the first submission with a 500.
+        ratelimits.check_settings()
+
+        account_deleting.connect(withdraw_unpublished_messages, dispatch_uid="messages.withdraw_on_delete")

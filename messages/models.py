@@ -26,6 +26,9 @@ class State(models.TextChoices):
     ANSWERED = "answered", "дан ответ"
     REWORK = "rework", "на доработке"
     CLOSED = "closed", "закрыто"
+    # 152-ФЗ: the author withdrew consent (deleted the account) before the message was published; its
+    # text, place and photos are erased and nobody works on it any more (accounts.services.account_delete).
+    WITHDRAWN = "withdrawn", "отозвано автором"
 
 
 # §4.8: a message becomes public when it is registered, and stays public with its answers.
@@ -152,6 +155,10 @@ class Message(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=State.ANSWERED, target=State.REWORK)
     def send_to_rework(self):
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.REJECTED], target=State.WITHDRAWN)
+    def withdraw(self):
         pass
 
 
@@ -306,6 +313,7 @@ class MessageEvent(models.Model):
         CLOSED_UNRATED = "closed_unrated", "закрыто без оценки"
         REMINDER = "reminder", "напоминание о сроке"
         ESCALATED = "escalated", "срок нарушен"
+        WITHDRAWN = "withdrawn", "отозвано автором до публикации"
 
     PUBLIC_KINDS = (
         Kind.REGISTERED,

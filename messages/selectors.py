@@ -27,7 +27,14 @@ def _category_ids(official):
 
 
 def staff_scope_q(official):
-    """The back-office scope of an official: what they may open and act on."""
+    """The back-office scope of an official: what they may open and act on.
+
+    Never a withdrawn message (152-ФЗ: its author withdrew the consent; nothing is left to work on).
+    """
+    return _staff_scope_q(official) & ~Q(state=State.WITHDRAWN)
+
+
+def _staff_scope_q(official):
     if official is None:
         return Q(pk__in=[])
     if official.role == Official.Role.SUPERVISOR:
@@ -45,10 +52,10 @@ def staff_scope_q(official):
 
 
 def messages_visible_to(user):
-    """What a person may open: public messages, their own, and (staff) their scope."""
+    """What a person may open: public messages, their own (not withdrawn), and (staff) their scope."""
     scope = Q(state__in=PUBLIC_STATES)
     if user is not None and user.is_authenticated:
-        scope |= Q(author=user)
+        scope |= Q(author=user) & ~Q(state=State.WITHDRAWN)
         official = official_of(user)
         if official is not None:
             scope |= staff_scope_q(official)
@@ -89,4 +96,4 @@ def executor_queue(official):
 def messages_of_author(user):
     if user is None or not user.is_authenticated:
         return Message.objects.none()
-    return Message.objects.filter(author=user)
+    return Message.objects.filter(author=user).exclude(state=State.WITHDRAWN)

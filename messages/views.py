@@ -4,11 +4,9 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -20,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
 
-from . import selectors, services
+from . import ratelimits, selectors, services
 from .errors import MessageActionError
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm
 from .models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
@@ -136,50 +134,36 @@ def message_detail(request, number):
 # --- supports and ratings ------------------------------------------------------------------------
 
 
-def _client_ip(request):
-    # allauth's helper honours ALLAUTH_TRUSTED_PROXY_COUNT, so guests behind our proxy are told apart.
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return "unknown"
-
-
-def _may_mint_guest_token(request):
-    """Per-IP limit on new guest identities, so clearing cookies in a loop does not multiply supports."""
-    bucket = timezone.now().strftime("%Y%m%d%H")
-    key = f"portal:guest-mint:{_client_ip(request)}:{bucket}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count <= settings.SUPPORT_GUEST_RATE_PER_HOUR
-
-
 @require_POST
 def message_support(request, number):
     """§7.5: a user or a guest supports a public message once; the second try changes nothing."""
     message = get_object_or_404(selectors.public_messages(), number=number)
     response = redirect(reverse("portal:message", kwargs={"number": number}) + "#support")
     user = request.user if request.user.is_authenticated else None
-    guest_token = None
-    if user is None:
-        guest_token = _guest_token(request)
-        if guest_token is None:
-            if not _may_mint_guest_token(request):
-                flash.error(request, "Слишком много попыток поддержки с вашего адреса. Попробуйте через час.")
-                return response
-            guest_token = services.new_guest_token()
-            response.set_signed_cookie(
-                GUEST_COOKIE,
-                guest_token,
-                salt=GUEST_COOKIE_SALT,
-                max_age=GUEST_COOKIE_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+    guest_token = _guest_token(request) if user is None else None
+    try:
+        usage = ratelimits.consume(request, ratelimits.SUPPORT)
+        if user is None and guest_token is None:
+            # New guest identities per address, so clearing cookies in a loop does not multiply supports.
+            try:
+                ratelimits.consume(request, ratelimits.GUEST_SUPPORT)
+            except ratelimits.RateLimited:
+                usage.rollback()
+                raise
+    except ratelimits.RateLimited as refusal:
+        flash.error(request, str(refusal))
+        return response
+    if user is None and guest_token is None:
+        guest_token = services.new_guest_token()
+        response.set_signed_cookie(
+            GUEST_COOKIE,
+            guest_token,
+            salt=GUEST_COOKIE_SALT,
+            max_age=GUEST_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
     try:
         counted = services.message_support(message=message, user=user, guest_token=guest_token)
     except MessageActionError as error:
@@ -308,6 +292,15 @@ def submit(request):
         flash.error(request, "Выберите тему и категорию сообщения.")
         return redirect("portal:submit")
     valid = form.is_valid()
+    usage = None
+    if valid:
+        # Counted before the photos are decoded, so a refused burst costs no image processing; a form
+        # refused later for another reason gives its attempt back.
+        try:
+            usage = ratelimits.consume(request, ratelimits.SUBMIT)
+        except ratelimits.RateLimited as refusal:
+            form.add_error(None, str(refusal))
+            return _submit_page(request, form, category, status=429)
     photos = []
     if "photos" in form.cleaned_data:
         # Checked even when other fields are wrong, so every error shows in one round trip.
@@ -335,12 +328,14 @@ def submit(request):
             error.attach_to(form)
         else:
             return redirect("portal:submitted", number=message.number)
+    if usage is not None:
+        usage.rollback()
     return _submit_page(request, form, category)
 
 
-def _submit_page(request, form, category):
+def _submit_page(request, form, category, status=200):
     context = {"form": form, "category": category, "faq": category_faq(category)}
-    return render(request, "portal/submit.html", context)
+    return render(request, "portal/submit.html", context, status=status)
 
 
 @require_GET

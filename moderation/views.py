@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory import routing
 from directory.models import Official
-from messages import services
+from messages import ratelimits, services
 from messages.errors import MessageActionError
 from messages.models import State
 from messages.photos import process_batch
@@ -266,6 +266,14 @@ def answer(request, number):
     if request.method == "GET":
         return _render_answer(request, message)
     form = forms.AnswerForm(request.POST, request.FILES)
+    usage = None
+    if form.is_valid() and form.cleaned_data["attachments"]:
+        # Attachments cost image processing: counted before they are decoded (issue 11).
+        try:
+            usage = ratelimits.consume(request, ratelimits.ANSWER_ATTACHMENTS)
+        except ratelimits.RateLimited as refusal:
+            form.add_error("attachments", str(refusal))
+            return _render_answer(request, message, answer_form=form, status=429)
     if form.is_valid():
         attachments = []
         try:
@@ -288,6 +296,8 @@ def answer(request, number):
             else:
                 flash.success(request, f"Ответ на сообщение {message.number} опубликован, автор уведомлён.")
                 return redirect("office:answer_queue")
+    if usage is not None:
+        usage.rollback()
     return _render_answer(request, message, answer_form=form, status=400)
 
 

@@ -121,6 +121,9 @@ def _on_time(day, due):
 
 def message_facts(row: MessageRow, workdays: WorkdayIndex):
     """Yield a Fact for everything `row` contributes; see the metric names above."""
+    if any(event[0] == Kind.WITHDRAWN for event in row.events):
+        # 152-ФЗ: the author withdrew an unpublished message; it counts nowhere, as if never received.
+        return
     org = row.organization_id
     cycle_start: datetime | None = None
     registered_at: datetime | None = None
@@ -182,4 +185,5 @@ FACT_EVENT_KINDS = (
     Kind.RATED_NEGATIVE,
     Kind.RATED_POSITIVE,
     Kind.CLOSED_UNRATED,
+    Kind.WITHDRAWN,
 )

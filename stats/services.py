@@ -27,11 +27,12 @@ INSERT_BATCH = 5_000
 SAFETY_MARGIN = timedelta(minutes=15)
 
 # Events after which a message counts for another category or organisation in the days it was counted
-# before (the counters follow a message's current category and executing organisation).
+# before (the counters follow a message's current category and executing organisation), or not at all.
 ATTRIBUTION_KINDS = (
     MessageEvent.Kind.REGISTERED,
     MessageEvent.Kind.REASSIGNED,
     MessageEvent.Kind.RESUBMITTED,
+    MessageEvent.Kind.WITHDRAWN,  # a withdrawn message leaves every day it was counted in
 )
 
 

@@ -197,6 +197,8 @@ def scene(_media_root, django_db_setup, django_db_blocker):
         services.message_reject(
             message=rejected, actor=moderator, reasons=list(RejectionReason.objects.filter(code="obscene"))
         )
+        withdrawn = submit(citizen, potholes, photos=processed_photos(1))
+        services.message_withdraw(message=withdrawn, actor=citizen)
         done = registered(citizen, potholes, moderator)
         services.message_answer(
             message=done, actor=executor, kind="solved", text="Заделано.", attachments=processed_photos(1)
@@ -208,6 +210,7 @@ def scene(_media_root, django_db_setup, django_db_blocker):
             "submitted_photo": submitted.photos.get(),
             "registered": at_adm,
             "rejected": rejected,
+            "withdrawn": withdrawn,
             "answered": done,
             "attachment": done.answers.get().attachments.get(),
         }
@@ -241,6 +244,10 @@ ROWS = [
     # Rating: the author only; an empty form is re-shown with its error.
     on("answered", "portal:rate", signed_in(403, citizen=200), method="post"),
     on("rejected", "portal:edit", signed_in(404, citizen=200)),
+    # A withdrawn message (its author deleted the account before publication, 152-ФЗ): nobody opens it.
+    on("withdrawn", "portal:message", statuses(404, anonymous=PRIVATE_MESSAGE["anonymous"])),
+    on("withdrawn", "portal:submitted", signed_in(404)),
+    on("withdrawn", "portal:edit", signed_in(404)),
     Row("portal:cabinet", signed_in()),
     Row("portal:notifications", signed_in()),
     Row("portal:profile", signed_in()),
@@ -306,6 +313,9 @@ ROWS = [
         method="post",
         data={},
     ),
+    on("withdrawn", "office:review", office(404)),
+    on("withdrawn", "office:register", office(404), method="post", data={"executing_organization": "999999"}),
+    on("withdrawn", "office:reject", office(404), method="post", data={}),
     # Reassigning is the moderators' (the executor reaches the form, and the service refuses: 400).
     on(
         "registered",

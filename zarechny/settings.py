@@ -223,7 +223,6 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
-SUPPORT_GUEST_RATE_PER_HOUR = env.int("SUPPORT_GUEST_RATE_PER_HOUR", default=30)
 CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a bomb must be an error everywhere.
@@ -259,9 +258,29 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 # Client IPs (consent records, allauth's and the guest-support rate limits): behind N reverse proxies
 # set TRUSTED_PROXY_COUNT=N so the address is taken from X-Forwarded-For, not the proxy's.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Rate-limit counters must be shared by all web processes: Redis when there is one.
+# --- rate limits (issue 11) ---------------------------------------------------------------------------
+# Rate-limit counters must be shared by all web processes: Redis when there is one, else the database
+# (table made by zarechny/migrations/0001_cache_table.py). A per-process cache would multiply every limit
+# by the number of gunicorn workers. With Redis down the limits fail open (zarechny/cache.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "zarechny_cache",
+        # Django's default (300) would let a burst of new keys cull live counters, i.e. reset limits.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
+# Limits per action (messages/ratelimits.py), in allauth's syntax: amount/period/per, per = user or ip.
+RATE_LIMIT_SUBMIT = env.str("RATE_LIMIT_SUBMIT", default="10/1h/user,30/1d/user,30/1h/ip")
+RATE_LIMIT_ANSWER_ATTACHMENTS = env.str("RATE_LIMIT_ANSWER_ATTACHMENTS", default="60/1h/user,120/1h/ip")
+RATE_LIMIT_SUPPORT = env.str("RATE_LIMIT_SUPPORT", default="60/1h/user,120/1h/ip")
+# New guest identities (a guest support without the cookie) per address (§7.5, DESIGN.md "Supports").
+RATE_LIMIT_GUEST_SUPPORT = env.str(
+    "RATE_LIMIT_GUEST_SUPPORT", default=f"{env.int('SUPPORT_GUEST_RATE_PER_HOUR', default=30)}/1h/ip"
+)
+# --- end of rate limits ---------------------------------------------------------------------------------
 
 # --- Two-factor authentication for staff (issue 11) ------------------------------------------------
 # allauth's own MFA: an authenticator app (TOTP) plus recovery codes. With STAFF_REQUIRE_MFA a staff member

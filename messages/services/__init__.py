@@ -5,7 +5,7 @@ acting at once are serialised — the second one sees the new state and gets a c
 actor's right, runs the django-fsm transition, saves the changed fields, writes one MessageEvent and the
 Notification rows (the outbox) the event implies. Views, tasks and commands call these and nothing else.
 
-The functions live in `citizen.py`, `staff.py` and `system.py`; `common.py` holds what they share.
+The functions live in `citizen.py`, `staff.py`, `system.py` and `withdrawal.py`; `common.py` holds what they share.
 """
 
 from .citizen import (
@@ -25,6 +25,7 @@ from .staff import (
     message_request_reassign,
 )
 from .system import message_close_unrated
+from .withdrawal import message_withdraw, messages_withdraw_of_author
 
 __all__ = [
     "ANSWER_WORKING_DAYS",
@@ -39,6 +40,8 @@ __all__ = [
     "message_resubmit",
     "message_submit",
     "message_support",
+    "message_withdraw",
+    "messages_withdraw_of_author",
     "new_guest_token",
     "notifications_mark_read",
 ]

@@ -228,7 +228,7 @@ def test_forged_guest_cookie_is_ignored(client, citizen, moderator, category):
 
 
 def test_guest_token_minting_is_rate_limited_per_ip(client, citizen, moderator, category, settings):
-    settings.SUPPORT_GUEST_RATE_PER_HOUR = 2
+    settings.RATE_LIMIT_GUEST_SUPPORT = "2/1h/ip"
     message = registered(citizen, category, moderator)
     for _ in range(3):
         client.cookies.clear()
@@ -239,7 +239,7 @@ def test_guest_token_minting_is_rate_limited_per_ip(client, citizen, moderator, 
 
 
 def test_guest_limit_is_per_client_behind_a_trusted_proxy(client, citizen, moderator, category, settings):
-    settings.SUPPORT_GUEST_RATE_PER_HOUR = 1
+    settings.RATE_LIMIT_GUEST_SUPPORT = "1/1h/ip"
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     message = registered(citizen, category, moderator)
     for address in ("198.51.100.1", "198.51.100.2"):
