@@ -230,7 +230,8 @@ ROWS = [
     Row("portal:consent", everyone()),
     Row("portal:submit", signed_in()),
     on("submitted", "portal:submitted", signed_in(404, citizen=200)),
-    on("submitted", "portal:message", PRIVATE_MESSAGE),
+    # A guest is sent to log in (the author may be following an e-mail link), as for any number (§4.8).
+    on("submitted", "portal:message", {**PRIVATE_MESSAGE, "anonymous": LOGIN}),
     on("registered", "portal:message", everyone()),
     photo("submitted", "portal:photo", PRIVATE_MESSAGE),
     photo("submitted", "portal:photo_thumb", PRIVATE_MESSAGE),
