@@ -3,8 +3,8 @@
 Reference data belongs to the administrators once the platform runs (DESIGN.md, "Who owns the data"): a
 row that exists is never updated — not a renamed topic, not an official's real e-mail address, not a
 category or role an administrator took away — because `bootstrap` runs on every `make run` and every
-release, and a deploy must not restore revoked access. Rows are found by their natural key and only the
-missing ones are created. Later changes to the reference data ship as data migrations (reviewed steps).
+release, and a deploy must not restore revoked access. Rows are found by their natural key; a table is
+filled only while it is empty, so a row an administrator deleted is not brought back either. Later changes to the reference data ship as data migrations (reviewed steps).
 `reference_data_differences()` lists where the database and the fixtures disagree, writing nothing.
 The mapping decisions behind the data are listed in fixtures/README.md.
 """
@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -77,12 +78,19 @@ def _show(value):
 
 
 class _Seeder:
-    """Walks the fixtures once. With `write`, creates the missing rows; never updates an existing one.
-    Every difference between an existing row and its fixture is recorded either way."""
+    """Walks the fixtures once. With `write`, fills the tables that are still empty; never updates or
+    re-creates a row. Every difference between the database and the fixtures is recorded either way."""
+
+    SEEDED_MODELS = (Organization, Topic, Category, Official, RejectionReason, FaqEntry, AnswerTemplate)
 
     def __init__(self, *, write, report):
         self.write = write
         self.report = report
+        # A table is seeded only while it is empty (the first run). A row missing from a table that has
+        # rows was deleted by an administrator (an FAQ entry, a template, an official who left): bringing
+        # it back would undo them as surely as overwriting would. New rows in later releases ship as data
+        # migrations.
+        self.seeding = {model: not model.objects.exists() for model in self.SEEDED_MODELS}
 
     def differ(self, label, name, db_value, fixture_value):
         self.report.differences.append(
@@ -90,17 +98,19 @@ class _Seeder:
         )
 
     def row(self, model, lookup, values, m2m=None):
-        """The row found by `lookup`, created from `values` (and `m2m`) if missing and writing; else None."""
+        """The row found by `lookup`, created from `values` (and `m2m`) while its table is being seeded."""
         m2m = m2m or {}
         label = f"{model._meta.label} " + ", ".join(f"{k}={_show(v)}" for k, v in lookup.items())
         obj = model.objects.filter(**lookup).first() if None not in lookup.values() else None
         if obj is None:
-            if not self.write:
-                self.report.differences.append(f"{label}: нет в базе (bootstrap создаст)")
+            complete = None not in lookup.values() and None not in values.values()
+            if not (self.write and self.seeding[model] and complete):
+                why = "bootstrap создаст" if self.seeding[model] else "bootstrap не восстанавливает удалённое"
+                self.report.differences.append(f"{label}: нет в базе ({why})")
                 return None
             obj = model.objects.create(**lookup, **values)
             for name, related in m2m.items():
-                getattr(obj, name).set(related)
+                getattr(obj, name).set([r for r in related if r is not None])
             self.report.count(model)
             return obj
         for name, value in values.items():
@@ -218,21 +228,20 @@ def _administrators_group(seeder):
 def _officials(seeder, organizations, categories):
     admins = _administrators_group(seeder)
     for row in _read("officials.json"):
-        official = Official.objects.select_related("user").filter(appendix_row=row["row"]).first()
+        lookup = {"appendix_row": row["row"]}
+        official = Official.objects.select_related("user").filter(**lookup).first()
         if official is not None:
             _compare_official(seeder, official, row, organizations, categories, admins)
             continue
-        user = _seed_staff_account(seeder, row, admins)
-        if user is None:
+        if not seeder.seeding[Official]:
+            seeder.row(Official, lookup, {})  # recorded as missing; an official who was removed stays so
             continue
-        if Official.objects.filter(user=user).exists():
-            seeder.report.skipped.append(
-                f"Appendix 2 row {row['row']}: {user.email} already has another official role"
-            )
+        user = _seed_staff_account(seeder, row, admins)
+        if user is None and seeder.write:
             continue
         seeder.row(
             Official,
-            {"appendix_row": row["row"]},
+            lookup,
             {
                 "user": user,
                 "organization": organizations[row["organization"]],
@@ -244,17 +253,23 @@ def _officials(seeder, organizations, categories):
 
 
 def _seed_staff_account(seeder, row, admins):
-    """The account of a fixture official whose Official row is missing: an existing account is used as
-    it is; a new one gets no usable password (the official sets one through the password-reset link)."""
+    """The account of an Appendix 2 official being seeded. A new one gets no usable password (the official
+    sets one through the password-reset link, which also proves the address). An existing account gets the
+    role only if its address is verified: anyone may sign up with an address nobody reads (issue 11.1)."""
     User = get_user_model()
     email = row["email"].lower()
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None or not seeder.write:
-        if user is None:
-            seeder.report.differences.append(
-                f"accounts.User email={_show(email)}: нет в базе (bootstrap создаст)"
+    if user is not None:
+        verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+        if not verified or Official.objects.filter(user=user).exists():
+            seeder.report.skipped.append(
+                f"Appendix 2 row {row['row']}: the existing account {user.email} is unverified or already "
+                "an official; no role granted"
             )
+            return None
         return user
+    if not seeder.write:
+        return None
     is_admin = row["role"] == Official.Role.ADMINISTRATOR
     user = User(email=email, full_name=row["full_name"], is_staff=is_admin)
     user.set_unusable_password()

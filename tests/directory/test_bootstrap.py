@@ -176,14 +176,32 @@ def test_administrators_changes_survive_make_run_start_up(reference_data, settin
     _assert_changes_kept()
 
 
-def test_bootstrap_seeds_only_missing_rows(reference_data):
-    from directory.models import Topic
+def test_rows_an_administrator_deleted_stay_deleted(reference_data):
+    """A removed official (and with it the access) or a deleted FAQ entry is not brought back either."""
+    from directory.models import FaqEntry
 
-    Topic.objects.get(key="roads").categories.filter(key="potholes").delete()
+    Official.objects.get(appendix_row=26).delete()
+    entry = FaqEntry.objects.order_by("pk").first()
+    entry.delete()
+    call_command("bootstrap", stdout=io.StringIO())
+    assert not Official.objects.filter(appendix_row=26).exists()
+    assert not FaqEntry.objects.filter(question=entry.question, category=entry.category).exists()
+    out = io.StringIO()
+    call_command("bootstrap", "--check", stdout=out)
+    assert "directory.Official appendix_row=«26»: нет в базе (bootstrap не восстанавливает удалённое)" in (
+        out.getvalue()
+    )
+
+
+def test_an_unverified_account_with_a_staff_address_gets_no_role(db):
+    """Someone signed up with an Appendix 2 address before the first bootstrap: no role for them."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(email="row21.alekseev.m@staff.zarechny.invalid", password="x" * 12)
     out = io.StringIO()
     call_command("bootstrap", stdout=out)
-    assert Category.objects.filter(key="potholes", topic__key="roads").exists()
-    assert "created: категории 1" in out.getvalue()
+    assert not Official.objects.filter(appendix_row=21).exists()
+    assert "row 21" in out.getvalue()
 
 
 def test_check_lists_differences_and_writes_nothing(reference_data):
