@@ -245,3 +245,12 @@ def test_check_on_a_fresh_bootstrap_finds_nothing(reference_data):
     out = io.StringIO()
     call_command("bootstrap", "--check", stdout=out)
     assert out.getvalue().strip() == "The reference data matches fixtures/."
+
+
+def test_make_run_start_up_survives_a_removed_demo_official(reference_data, settings):
+    settings.DEBUG = True
+    Official.objects.get(appendix_row=1).delete()
+    out = io.StringIO()
+    call_command("bootstrap", "--demo", stdout=out)
+    assert not Official.objects.filter(appendix_row=1).exists()
+    assert "row01" not in out.getvalue()

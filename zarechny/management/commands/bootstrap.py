@@ -95,7 +95,9 @@ class Command(BaseCommand):
         User = get_user_model()
         lines = []
         for row, what in DEMO_OFFICIAL_ROWS.items():
-            official = Official.objects.select_related("user").get(appendix_row=row)
+            official = Official.objects.select_related("user").filter(appendix_row=row).first()
+            if official is None:
+                continue  # an administrator removed this official; the demo does not bring them back
             official.user.set_password(DEMO_PASSWORD)
             official.user.save(update_fields=["password"])
             if official.role == Official.Role.ADMINISTRATOR:
