@@ -3,8 +3,8 @@
 Reference data belongs to the administrators once the platform runs (DESIGN.md, "Who owns the data"): a
 row that exists is never updated — not a renamed topic, not an official's real e-mail address, not a
 category or role an administrator took away — because `bootstrap` runs on every `make run` and every
-release, and a deploy must not restore revoked access. Rows are found by their natural key; a table is
-filled only while it is empty, so a row an administrator deleted is not brought back either. Later changes to the reference data ship as data migrations (reviewed steps).
+release, and a deploy must not restore revoked access. Rows are found by their natural key and only
+those that never existed are created: a row an administrator deleted (its history says so) stays deleted. Later changes to the reference data ship as data migrations (reviewed steps).
 `reference_data_differences()` lists where the database and the fixtures disagree, writing nothing.
 The mapping decisions behind the data are listed in fixtures/README.md.
 """
@@ -78,19 +78,19 @@ def _show(value):
 
 
 class _Seeder:
-    """Walks the fixtures once. With `write`, fills the tables that are still empty; never updates or
-    re-creates a row. Every difference between the database and the fixtures is recorded either way."""
-
-    SEEDED_MODELS = (Organization, Topic, Category, Official, RejectionReason, FaqEntry, AnswerTemplate)
+    """Walks the fixtures once. With `write`, creates the rows that never existed; never updates or
+    re-creates one. Every difference between the database and the fixtures is recorded either way."""
 
     def __init__(self, *, write, report):
         self.write = write
         self.report = report
-        # A table is seeded only while it is empty (the first run). A row missing from a table that has
-        # rows was deleted by an administrator (an FAQ entry, a template, an official who left): bringing
-        # it back would undo them as surely as overwriting would. New rows in later releases ship as data
-        # migrations.
-        self.seeding = {model: not model.objects.exists() for model in self.SEEDED_MODELS}
+
+    @staticmethod
+    def was_deleted(model, lookup):
+        """A missing row that has history existed once: an administrator deleted it (an FAQ entry, a
+        template, an official who left). Bringing it back would undo them as surely as overwriting would;
+        a row that never existed is seeded. New rows in later releases ship as data migrations."""
+        return model.history.filter(**lookup).exists()
 
     def differ(self, label, name, db_value, fixture_value):
         self.report.differences.append(
@@ -103,9 +103,9 @@ class _Seeder:
         label = f"{model._meta.label} " + ", ".join(f"{k}={_show(v)}" for k, v in lookup.items())
         obj = model.objects.filter(**lookup).first() if None not in lookup.values() else None
         if obj is None:
-            complete = None not in lookup.values() and None not in values.values()
-            if not (self.write and self.seeding[model] and complete):
-                why = "bootstrap создаст" if self.seeding[model] else "bootstrap не восстанавливает удалённое"
+            deleted = None not in lookup.values() and self.was_deleted(model, lookup)
+            if deleted or not self.write or None in values.values():
+                why = "удалена, bootstrap её не восстанавливает" if deleted else "bootstrap создаст"
                 self.report.differences.append(f"{label}: нет в базе ({why})")
                 return None
             obj = model.objects.create(**lookup, **values)
@@ -233,7 +233,7 @@ def _officials(seeder, organizations, categories):
         if official is not None:
             _compare_official(seeder, official, row, organizations, categories, admins)
             continue
-        if not seeder.seeding[Official]:
+        if seeder.was_deleted(Official, lookup):
             seeder.row(Official, lookup, {})  # recorded as missing; an official who was removed stays so
             continue
         user = _seed_staff_account(seeder, row, admins)
