@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+# The worker (honcho gives it PORT+100) builds e-mail links to the web server: SITE_URL follows this.
+export WEB_PORT := $(PORT)
 
 .PHONY: install run test lint format bench clean
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from directory.models import Official, RejectionReason
@@ -54,6 +55,28 @@ def message_url(message):
     return site_url(f"/m/{message.number}/")
 
 
+def office_url(view="home", **kwargs):
+    """An absolute link into the back-office. The one place that builds staff links; by URL name, so a
+    moved page cannot leave a dead link in the mail."""
+    return site_url(reverse(f"office:{view}", kwargs=kwargs or None))
+
+
+def staff_message_url(message, *, to_answer):
+    """The back-office page where the official acts on `message`: the executor's answer page when the
+    notice asks for an answer (§6.2, §7.3), else the review page (register/reject §5, reassign)."""
+    return office_url("answer" if to_answer else "review", number=message.number)
+
+
+# Staff notices, and whether each asks its recipients for an answer (else for a moderator's decision).
+# Decided by the notice, not by the message's state when the mail goes out: a registration reminder must
+# not turn into an answer link for a moderator who cannot answer.
+STAFF_KIND_ASKS_FOR_ANSWER = {
+    NKind.REWORK_ASSIGNED: True,
+    NKind.REASSIGN_REQUESTED: False,
+    NKind.ESCALATION: False,
+}
+
+
 def _domain():
     return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "zarechny.local"
 
@@ -83,10 +106,14 @@ def notification_context(notification):
         "site_url": settings.SITE_URL,
         "message_url": message_url(message),
         "rate_url": message_url(message) + "#rate",
-        "office_url": site_url("/office/"),
+        "office_url": office_url(),
         "rating_window_days": settings.RATING_WINDOW_DAYS,
     }
     kind = notification.kind
+    if kind == NKind.REMINDER:
+        context["action_url"] = staff_message_url(message, to_answer=data.get("deadline") == "answer")
+    elif kind in STAFF_KIND_ASKS_FOR_ANSWER:
+        context["action_url"] = staff_message_url(message, to_answer=STAFF_KIND_ASKS_FOR_ANSWER[kind])
     if kind == NKind.REJECTED:
         codes = data.get("reasons") or []
         reasons = {r.code: r for r in RejectionReason.objects.filter(code__in=codes)}
@@ -170,12 +197,12 @@ def digest_context(official, *, now, since):
         "now": now,
         "since": since,
         "site_url": settings.SITE_URL,
-        "office_url": site_url("/office/"),
-        "to_register": list(to_register[:DIGEST_LIST_LIMIT]),
+        "office_url": office_url(),
+        "to_register": [(m, staff_message_url(m, to_answer=False)) for m in to_register[:DIGEST_LIST_LIMIT]],
         "to_register_count": register_count,
         "to_register_new": to_register.filter(submitted_at__gte=since).count(),
         "to_register_overdue": to_register.filter(registration_due__lt=now).count(),
-        "to_answer": list(to_answer[:DIGEST_LIST_LIMIT]),
+        "to_answer": [(m, staff_message_url(m, to_answer=True)) for m in to_answer[:DIGEST_LIST_LIMIT]],
         "to_answer_count": answer_count,
         "to_answer_new": to_answer.filter(registered_at__gte=since).count(),
         "to_answer_overdue": to_answer.filter(answer_due__lt=now).count(),

@@ -7,6 +7,7 @@ field (or a flash message), and redirects after a successful POST.
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -20,7 +21,7 @@ from directory.selectors import active_topics_with_categories, category_faq, ope
 
 from . import ratelimits, selectors, services
 from .errors import MessageActionError
-from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm
+from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 from .models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
 from .photos import process_batch
 
@@ -128,7 +129,16 @@ def _message_page(request, message, *, rating_form=None):
 
 @require_GET
 def message_detail(request, number):
-    return _message_page(request, _visible_message(request, number))
+    try:
+        message = _visible_message(request, number)
+    except Http404:
+        # The author follows «Следить за сообщением» / «Исправить сообщение» from an e-mail without being
+        # logged in: send them to log in and back here. Every guest gets this for every well-formed number
+        # that is not public, existing or not, so the answer says nothing about which numbers exist (§4.8).
+        if request.user.is_authenticated or normalise_number(number) != number:
+            raise
+        return redirect_to_login(request.get_full_path())
+    return _message_page(request, message)
 
 
 # --- supports and ratings ------------------------------------------------------------------------

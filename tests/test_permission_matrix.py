@@ -233,7 +233,8 @@ ROWS = [
     Row("portal:consent", everyone()),
     Row("portal:submit", signed_in()),
     on("submitted", "portal:submitted", signed_in(404, citizen=200)),
-    on("submitted", "portal:message", PRIVATE_MESSAGE),
+    # A guest is sent to log in (the author may be following an e-mail link), as for any number (§4.8).
+    on("submitted", "portal:message", {**PRIVATE_MESSAGE, "anonymous": LOGIN}),
     on("registered", "portal:message", everyone()),
     photo("submitted", "portal:photo", PRIVATE_MESSAGE),
     photo("submitted", "portal:photo_thumb", PRIVATE_MESSAGE),
@@ -245,7 +246,7 @@ ROWS = [
     on("answered", "portal:rate", signed_in(403, citizen=200), method="post"),
     on("rejected", "portal:edit", signed_in(404, citizen=200)),
     # A withdrawn message (its author deleted the account before publication, 152-ФЗ): nobody opens it.
-    on("withdrawn", "portal:message", statuses(404, anonymous=PRIVATE_MESSAGE["anonymous"])),
+    on("withdrawn", "portal:message", statuses(404, anonymous=LOGIN)),
     on("withdrawn", "portal:submitted", signed_in(404)),
     on("withdrawn", "portal:edit", signed_in(404)),
     Row("portal:cabinet", signed_in()),

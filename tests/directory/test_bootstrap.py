@@ -124,3 +124,134 @@ def test_coverage_flags_no_gaps_in_appendix_2(reference_data):
     assert not [n for n, r in rows.items() if r["nobody_moderates"] or r["nobody_answers"]]
     assert rows["Другая проблема"]["moderated_by_supervisors_only"]
     assert rows["Машина на газоне"]["moderated_by_supervisors_only"]
+
+
+# --- issue 10.1: bootstrap never undoes an administrator ------------------------------------------
+
+
+def _administrators_changes():
+    """What an administrator does in /admin/: rename a topic, put in an official's real address, take a
+    category away from one official and change another's role."""
+    from directory.models import Topic
+
+    topic = Topic.objects.get(key="roads")
+    topic.name = "Дороги, тротуары и транспорт"
+    topic.save()
+    dilman = Official.objects.select_related("user").get(appendix_row=1)
+    dilman.user.email = "i.dilman@zarechny.example"
+    dilman.user.save()
+    dilman.categories.remove(Category.objects.get(key="lighting"))
+    balotina = Official.objects.get(appendix_row=3)
+    balotina.role = Official.Role.MODERATOR
+    balotina.save()
+
+
+def _assert_changes_kept():
+    from django.contrib.auth import get_user_model
+
+    from directory.models import Topic
+
+    assert Topic.objects.get(key="roads").name == "Дороги, тротуары и транспорт"
+    dilman = Official.objects.select_related("user").get(appendix_row=1)
+    assert dilman.user.email == "i.dilman@zarechny.example"
+    assert not dilman.categories.filter(key="lighting").exists()
+    assert dilman.categories.count() == 6
+    assert Official.objects.get(appendix_row=3).role == Official.Role.MODERATOR
+    # The placeholder address did not come back as a second account either.
+    assert not get_user_model().objects.filter(email="row01.dilman.i@staff.zarechny.invalid").exists()
+
+
+def test_administrators_changes_survive_bootstrap_runs(reference_data):
+    _administrators_changes()
+    call_command("bootstrap", stdout=io.StringIO())
+    call_command("bootstrap", stdout=io.StringIO())
+    _assert_changes_kept()
+
+
+def test_administrators_changes_survive_make_run_start_up(reference_data, settings):
+    """`make run` calls `bootstrap --demo` on every start."""
+    settings.DEBUG = True
+    _administrators_changes()
+    call_command("bootstrap", "--demo", stdout=io.StringIO())
+    call_command("bootstrap", "--demo", stdout=io.StringIO())
+    _assert_changes_kept()
+
+
+def test_rows_an_administrator_deleted_stay_deleted(reference_data):
+    """A removed official (and with it the access) or a deleted FAQ entry is not brought back either."""
+    from directory.models import FaqEntry
+
+    Official.objects.get(appendix_row=26).delete()
+    entry = FaqEntry.objects.order_by("pk").first()
+    entry.delete()
+    call_command("bootstrap", stdout=io.StringIO())
+    assert not Official.objects.filter(appendix_row=26).exists()
+    assert not FaqEntry.objects.filter(question=entry.question, category=entry.category).exists()
+    out = io.StringIO()
+    call_command("bootstrap", "--check", stdout=out)
+    assert "directory.Official appendix_row=«26»: нет в базе (удалена, bootstrap её не восстанавливает)" in (
+        out.getvalue()
+    )
+
+
+def test_an_unverified_account_with_a_staff_address_gets_no_role(db):
+    """Someone signed up with an Appendix 2 address before the first bootstrap: no role for them."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(email="row21.alekseev.m@staff.zarechny.invalid", password="x" * 12)
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    assert not Official.objects.filter(appendix_row=21).exists()
+    assert "row 21" in out.getvalue()
+
+
+def test_check_lists_differences_and_writes_nothing(reference_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _administrators_changes()
+    history = {
+        m._meta.label: m.objects.count() for m in apps.get_models() if m.__name__.startswith("Historical")
+    }
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("bootstrap", "--check", stdout=out)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert history == {
+        m._meta.label: m.objects.count() for m in apps.get_models() if m.__name__.startswith("Historical")
+    }
+    _assert_changes_kept()
+    text = out.getvalue()
+    assert "4 differences" in text
+    assert (
+        "directory.Topic key=«roads» · name: в базе «Дороги, тротуары и транспорт», "
+        "в fixtures «Дороги и транспорт»"
+    ) in text
+    assert (
+        "directory.Official appendix_row=1 · user.email: в базе «i.dilman@zarechny.example», "
+        "в fixtures «row01.dilman.i@staff.zarechny.invalid»"
+    ) in text
+    assert "directory.Official appendix_row=3 · role: в базе «moderator», в fixtures «executor»" in text
+    categories_line = next(line for line in text.splitlines() if "appendix_row=1 · categories" in line)
+    assert "Освещение" in categories_line.split("в fixtures")[1]
+    assert "Освещение" not in categories_line.split("в fixtures")[0]
+
+
+def test_check_on_a_fresh_bootstrap_finds_nothing(reference_data):
+    out = io.StringIO()
+    call_command("bootstrap", "--check", stdout=out)
+    assert out.getvalue().strip() == "The reference data matches fixtures/."
+
+
+def test_make_run_start_up_survives_a_removed_demo_official(reference_data, settings):
+    settings.DEBUG = True
+    Official.objects.get(appendix_row=1).delete()
+    out = io.StringIO()
+    call_command("bootstrap", "--demo", stdout=out)
+    assert not Official.objects.filter(appendix_row=1).exists()
+    assert "row01" not in out.getvalue()

@@ -35,9 +35,11 @@ def test_public_message_page_for_a_guest(client, citizen, moderator, category):
     assert "сообщение поступило" not in body  # the private part of the timeline
 
 
-def test_private_message_is_404_for_guest_and_other_citizen(client, citizen, other_citizen, category):
+def test_private_message_is_404_for_other_citizen_and_a_login_page_for_guest(
+    client, citizen, other_citizen, category
+):
     message = submit(citizen, category)
-    assert client.get(page_url(message)).status_code == 404
+    assert client.get(page_url(message))["Location"].startswith("/accounts/login/")
     client.force_login(other_citizen)
     assert client.get(page_url(message)).status_code == 404
 
