@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+
+from .outbox import outbound_email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,3 +18,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("portal:cabinet")
+
+    def send_mail(self, template_prefix, email, context):
+        """Every allauth email (confirmation, password reset, e-mail change, …) is rendered in the request
+        as allauth does, but only stored in the outbox: the worker mails it (messages/tasks.py), so an SMTP
+        outage cannot answer the request with a 500 or leave a half-created account."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        outbound_email_queue(message=self.render_mail(template_prefix, email, ctx), kind=template_prefix)

@@ -18,7 +18,7 @@ from django_q.conf import Conf
 
 from messages import services
 from messages.models import Notification
-from messages.tasks import INTERRUPTED_TEXT, SENDING_MARK, enqueue_outbox_delivery
+from messages.tasks import INTERRUPTED_TEXT, enqueue_outbox_delivery
 from tests.factories import submit
 from tests.messages.test_tasks import Mailbox
 
@@ -178,7 +178,7 @@ def test_smtp_down_then_refusing_then_back_every_email_arrives_once(
         worker = start_worker(mailbox.port)
         for author in (citizen, other_citizen, citizen, other_citizen):
             submit(author, category)
-        settled = Notification.objects.exclude(last_error__startswith=SENDING_MARK)  # not mid-attempt
+        settled = Notification.objects.exclude(email_status=Status.SENDING)  # not mid-attempt
         wait_for(
             lambda: settled.exclude(last_error="").exists(),
             timeout=60,
@@ -200,7 +200,8 @@ def test_smtp_down_then_refusing_then_back_every_email_arrives_once(
             poke=True,
             what="451 recorded on every row",
         )
-        assert set(_statuses().values()) == {Status.PENDING}
+        # (`sending` is a run caught in the middle of its next 451.)
+        assert set(_statuses().values()) <= {Status.PENDING, Status.SENDING}
         assert mailbox.received() == []
 
         mailbox.mode = "ok"
