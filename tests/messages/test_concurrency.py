@@ -175,3 +175,47 @@ def test_two_deliverers_and_an_admin_retrying_mail_each_notice_exactly_once(
     assert sorted(received) == expected, "a notice was mailed twice or not at all"
     sent = Notification.objects.filter(email_status="sent").values_list("pk", flat=True)
     assert set(sent) == deliverable
+
+
+def test_a_slow_photo_upload_does_not_hold_up_other_submissions(
+    monkeypatch, citizen, other_citizen, category
+):
+    """Issue 10 point 4: while one submission's photos are still being written (a slow disk or object
+    store), another citizen's submission gets its number and completes; the counter is not held."""
+    from messages.storage import PrivateStorage
+    from tests.factories import processed_photos
+
+    photos = processed_photos(1)
+    writing, release = threading.Event(), threading.Event()
+    save = PrivateStorage._save
+
+    def slow_save(self, name, content):
+        if photos[0].token in name:
+            writing.set()
+            release.wait(timeout=30)
+        return save(self, name, content)
+
+    monkeypatch.setattr(PrivateStorage, "_save", slow_save)
+    slow = threading.Thread(target=lambda: _in_own_connection(submit, citizen, category, photos=photos))
+    slow.start()
+    try:
+        assert writing.wait(timeout=10)
+        quick = threading.Thread(target=lambda: _in_own_connection(submit, other_citizen, category))
+        quick.start()
+        quick.join(timeout=5)
+        finished_while_writing = not quick.is_alive()
+    finally:
+        release.set()
+        slow.join(timeout=30)
+    quick.join(timeout=30)
+    assert finished_while_writing, "the second submission waited for the first one's photo upload"
+    numbers = set(Message.objects.values_list("number", flat=True))
+    assert len(numbers) == 2
+    assert Message.objects.get(author=citizen).photos.count() == 1
+
+
+def _in_own_connection(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        connections.close_all()
