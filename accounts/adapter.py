@@ -1,7 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
 from .emails import email_clean
+from .outbox import outbound_email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,3 +24,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """Every address allauth takes from a person (sign-up, password reset, e-mail change) becomes the
         canonical form that `User.email` stores, and look-alikes are refused next to the field."""
         return email_clean(super().clean_email(email))
+
+    def send_mail(self, template_prefix, email, context):
+        """Every allauth email (confirmation, password reset, e-mail change, …) is rendered in the request
+        as allauth does, but only stored in the outbox: the worker mails it (messages/tasks.py), so an SMTP
+        outage cannot answer the request with a 500 or leave a half-created account."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        outbound_email_queue(message=self.render_mail(template_prefix, email, ctx), kind=template_prefix)

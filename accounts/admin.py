@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import PermissionDenied
 
-from .models import ConsentRecord, User
+from .models import ConsentRecord, OutboundEmail, User
+from .outbox import outbound_emails_retry
 
 # Fields that hand out rights: only a superuser sees or changes them. Administrators (the group
 # «Администраторы системы») manage reference data and officials; they must not be able to grant themselves
@@ -89,3 +90,41 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The account emails' outbox: status, attempts and errors only. The subject and body are never shown
+    (a confirmation or password-reset link is a key to the account); the body is blanked once sent."""
+
+    list_display = ("id", "kind", "to_email", "email_status", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("email_status", "kind")
+    search_fields = ("to_email",)
+    fields = readonly_fields = (
+        "kind",
+        "to_email",
+        "created_at",
+        "email_status",
+        "attempts",
+        "next_attempt_at",
+        "lease_until",
+        "sent_at",
+        "last_error",
+    )
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Повторить отправку выбранных писем", permissions=["change"])
+    def retry(self, request, queryset):
+        count = outbound_emails_retry(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Писем поставлено в очередь на отправку: {count}.", messages.SUCCESS)
+        if left := queryset.count() - count:
+            # Only failed emails are retried: one being sent or already sent would go out twice.
+            self.message_user(
+                request, f"Не тронуто (не в состоянии «не отправлено»): {left}.", messages.WARNING
+            )

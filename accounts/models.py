@@ -118,3 +118,51 @@ class ConsentRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} v{self.version} — {self.user_id}"
+
+
+class OutboundEmail(models.Model):
+    """The outbox of the account emails (sign-up confirmation, password reset, e-mail change, …).
+
+    allauth renders them in the request; the request only stores the row (an SMTP outage cannot fail a
+    sign-up or leave a half-created account) and the worker mails it with the rules of the message
+    notices: claim, lease, retries with backoff, never twice (messages/tasks.py). The body may hold a
+    secret (a reset or confirmation key), so the admin never shows it and it is blanked once sent.
+    """
+
+    class EmailStatus(models.TextChoices):
+        # The same states as the notices' outbox (messages.models.Notification.EmailStatus).
+        PENDING = "pending", "ожидает отправки"
+        SENDING = "sending", "отправляется"
+        SENT = "sent", "отправлено"
+        FAILED = "failed", "не отправлено"
+
+    kind = models.CharField("вид", max_length=100, help_text="Шаблон allauth, например account/email/…")
+    to_email = models.EmailField("получатель", max_length=254)
+    from_email = models.CharField("отправитель", max_length=254)
+    subject = models.CharField("тема", max_length=998)
+    body = models.TextField("текст", blank=True)
+    html = models.TextField("HTML", blank=True)
+    created_at = models.DateTimeField("создано", default=timezone.now)
+    email_status = models.CharField(
+        "письмо", max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("попыток", default=0)
+    next_attempt_at = models.DateTimeField("следующая попытка", null=True, blank=True, default=timezone.now)
+    lease_until = models.DateTimeField("отправка занята до", null=True, blank=True)
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    last_error = models.TextField("последняя ошибка", blank=True)
+
+    class Meta:
+        verbose_name = "письмо учётной записи"
+        verbose_name_plural = "письма учётных записей"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(email_status="sending") | models.Q(lease_until__isnull=False),
+                name="outbound_email_sending_has_lease",
+            ),
+        ]
+        indexes = [models.Index(fields=["email_status", "next_attempt_at"], name="outbound_email_outbox")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.to_email}"

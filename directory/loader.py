@@ -42,6 +42,8 @@ ADMINISTRATOR_PERMISSIONS = frozenset(
     [
         *_crud("accounts.user", "add change view"),
         *_crud("accounts.consentrecord", "view"),
+        # the account e-mails' outbox: read-only fields, "change" only for the retry of failed rows
+        *_crud("accounts.outboundemail", "change view"),
         *_crud("directory.organization"),
         *_crud("directory.topic"),
         *_crud("directory.category"),

@@ -94,6 +94,11 @@ class NotificationAdmin(ReadOnlyAdmin):
     def retry(self, request, queryset):
         count = notifications_retry(notification_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"Писем поставлено в очередь на отправку: {count}.", messages.SUCCESS)
+        if left := queryset.count() - count:
+            # Only failed emails are retried: one being sent or already sent would go out twice.
+            self.message_user(
+                request, f"Не тронуто (не в состоянии «не отправлено»): {left}.", messages.WARNING
+            )
 
 
 @admin.register(DeadlineNotice)

@@ -8,12 +8,20 @@ class MessagesConfig(AppConfig):
     verbose_name = "Сообщения граждан"
 
     def ready(self):
+        from accounts.outbox import outbound_email_queued
         from accounts.signals import account_deleting
 
         from . import ratelimits
         from .receivers import withdraw_unpublished_messages
+        from .tasks import enqueue_outbox_delivery
 
         # A mistyped RATE_LIMIT_* stops start-up with one line, not the first submission with a 500.
         ratelimits.check_settings()
 
         account_deleting.connect(withdraw_unpublished_messages, dispatch_uid="messages.withdraw_on_delete")
+
+        def wake_worker(**kwargs):
+            enqueue_outbox_delivery()
+
+        # The account emails' outbox (accounts/outbox.py) is delivered by this app's worker.
+        outbound_email_queued.connect(wake_worker, weak=False, dispatch_uid="outbox-wake-account-emails")

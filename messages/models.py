@@ -364,6 +364,7 @@ class Notification(models.Model):
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "ожидает отправки"
+        SENDING = "sending", "отправляется"
         SENT = "sent", "отправлено"
         FAILED = "failed", "не отправлено"
         SKIPPED = "skipped", "без письма"
@@ -385,6 +386,10 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField("попыток", default=0)
     next_attempt_at = models.DateTimeField("следующая попытка", null=True, blank=True)
+    # While "sending": the worker that holds the row must finish by then. It is also the claim's fencing
+    # token: every write of that worker requires this exact value, so a late worker cannot overwrite a row
+    # that was failed as interrupted, retried and claimed again (messages/tasks.py).
+    lease_until = models.DateTimeField("отправка занята до", null=True, blank=True)
     sent_at = models.DateTimeField("отправлено", null=True, blank=True)
     last_error = models.TextField("последняя ошибка", blank=True)
 
@@ -395,6 +400,10 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "message", "kind", "event"], name="notification_once_per_event"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(email_status="sending") | models.Q(lease_until__isnull=False),
+                name="notification_sending_has_lease",
             ),
         ]
         indexes = [

@@ -152,18 +152,23 @@ def build_email(notification):
 
 
 def notifications_retry(*, notification_ids, now=None):
-    """Put failed (or pending) emails back into the outbox for an immediate new attempt; returns the count.
+    """Put failed emails back into the outbox for an immediate new attempt; returns the count.
 
-    Rows already sent are never touched, so "retry" cannot mail a notice twice.
+    Only `failed` rows, in one conditional UPDATE: a row a worker is sending right now, or has sent, is
+    never touched, so "retry" cannot mail a notice twice (messages/tasks.py).
     """
     now = now or timezone.now()
     with transaction.atomic():
         count = Notification.objects.filter(
             pk__in=list(notification_ids),
-            email_status__in=[Notification.EmailStatus.FAILED, Notification.EmailStatus.PENDING],
+            email_status=Notification.EmailStatus.FAILED,
             kind__in=EMAIL_KINDS,
         ).update(
-            email_status=Notification.EmailStatus.PENDING, attempts=0, next_attempt_at=now, last_error=""
+            email_status=Notification.EmailStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            lease_until=None,
+            last_error="",
         )
         if count:
             from .tasks import enqueue_outbox_delivery

@@ -27,13 +27,14 @@ from .common import (
     NKind,
     _answerer_users,
     _check_coordinates,
+    _create_image_rows,
     _event,
     _locked,
     _next_number,
     _notify,
     _remove_files,
-    _store_images,
     _transition,
+    _write_image_files,
     _wrong_state,
 )
 
@@ -80,6 +81,10 @@ def message_submit(
 
     written = []
     try:
+        # The files first, outside the transaction: the number counter below is locked until the commit,
+        # so only quick inserts may follow it (issue 10.4).
+        stored_photos = _write_image_files(Photo, photos, written)
+        registration_due = add_working_days(now, REGISTRATION_WORKING_DAYS)
         with transaction.atomic():
             message = Message.objects.create(
                 number=_next_number(now),
@@ -92,10 +97,10 @@ def message_submit(
                 longitude=longitude,
                 show_author_name=show_author_name,
                 submitted_at=now,
-                registration_due=add_working_days(now, REGISTRATION_WORKING_DAYS),
+                registration_due=registration_due,
                 client_token=client_token,
             )
-            _store_images(Photo, "message", message, photos, written)
+            _create_image_rows(Photo, "message", message, stored_photos)
             event = _event(message, Kind.SUBMITTED, actor=author, from_state="", now=now)
             _notify(event, NKind.RECEIVED, [author])
     except IntegrityError:

@@ -107,8 +107,19 @@ def _answerer_users(message):
 
 
 def _store_images(owner_model, owner_field, owner, images, written, start=0):
-    for position, image in enumerate(images, start=start):
-        storage = owner_model._meta.get_field("image").storage
+    _create_image_rows(
+        owner_model, owner_field, owner, _write_image_files(owner_model, images, written), start
+    )
+
+
+def _write_image_files(owner_model, images, written):
+    """Write the files of processed images; every name written goes into `written` at once (so a caller
+    can remove them if anything later fails). Returns the row values for `_create_image_rows`.
+
+    Call it before taking any lock: file I/O (a slow disk, object storage) must not hold up others."""
+    storage = owner_model._meta.get_field("image").storage
+    stored = []
+    for image in images:
         web_name = storage.save(f"{image.token[:2]}/{image.token}.jpg", ContentFile(image.web))
         written.append((storage, web_name))
         thumb_name = storage.save(f"{image.token[:2]}/{image.token}_thumb.jpg", ContentFile(image.thumbnail))
@@ -119,18 +130,24 @@ def _store_images(owner_model, owner_field, owner, images, written, start=0):
                 f"originals/{image.token}{image.original_extension}", ContentFile(image.original)
             )
             written.append((storage, original_name))
-        owner_model.objects.create(
-            **{owner_field: owner},
-            token=uuid.UUID(image.token),
-            position=position,
-            image=web_name,
-            thumbnail=thumb_name,
-            original=original_name,
-            original_name=image.original_name[:255],
-            source_format=image.source_format,
-            width=image.width,
-            height=image.height,
+        stored.append(
+            {
+                "token": uuid.UUID(image.token),
+                "image": web_name,
+                "thumbnail": thumb_name,
+                "original": original_name,
+                "original_name": image.original_name[:255],
+                "source_format": image.source_format,
+                "width": image.width,
+                "height": image.height,
+            }
         )
+    return stored
+
+
+def _create_image_rows(owner_model, owner_field, owner, stored, start=0):
+    for position, values in enumerate(stored, start=start):
+        owner_model.objects.create(**{owner_field: owner}, position=position, **values)
 
 
 def _remove_files(written):
@@ -139,14 +156,19 @@ def _remove_files(written):
 
 
 def _next_number(now):
-    """§5.2: unique numbers like 2026-000123. The counter row is locked, so parallel submissions queue."""
+    """§5.2: unique numbers like 2026-000123, from the per-year counter row.
+
+    The UPDATE locks that row until the caller's transaction ends, and every submission in the city
+    needs it: call this as the last step before the insert, with the photos already written and nothing
+    slow left in the transaction (issue 10.4). A rolled-back submission gives its number back.
+    """
     year = timezone.localtime(now).year
-    YearCounter.objects.get_or_create(year=year)
-    counter = YearCounter.objects.select_for_update().get(year=year)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{year}-{counter.last:06d}"
+    counter = YearCounter.objects.filter(year=year)
+    if not counter.update(last=F("last") + 1):
+        YearCounter.objects.get_or_create(year=year)  # the year's first message (a racing twin is fine)
+        counter.update(last=F("last") + 1)
+    last = counter.values_list("last", flat=True).get()
+    return f"{year}-{last:06d}"
 
 
 def _check_coordinates(latitude, longitude):

@@ -40,11 +40,15 @@ def test_signup_without_consent_is_refused_with_error_at_the_box(client):
     assert not User.objects.exists()
 
 
-def test_signup_stores_consent_and_needs_email_confirmation(client, settings):
+def test_signup_stores_consent_and_needs_email_confirmation(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.CONSENT_VERSION = "2026-test"
-    response = client.post(
-        "/accounts/signup/", {**SIGNUP, "personal_data_consent": "on"}, REMOTE_ADDR="203.0.113.7"
-    )
+    # The email is queued in the request; after the commit the worker (inline under pytest) mails it.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/", {**SIGNUP, "personal_data_consent": "on"}, REMOTE_ADDR="203.0.113.7"
+        )
     assert response.status_code == 302
     user = User.objects.get()
     assert user.email == "nina@example.ru" and user.full_name == "Нина Соколова"
@@ -163,12 +167,13 @@ def test_login_lands_citizens_in_cabinet_and_officials_in_office(client, citizen
         client.logout()
 
 
-def test_change_of_email_takes_effect_after_confirmation(client, citizen):
+def test_change_of_email_takes_effect_after_confirmation(client, citizen, django_capture_on_commit_callbacks):
     EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
     client.force_login(citizen)
     page = client.get("/accounts/email/").content.decode()
     assert "Новый адрес электронной почты" in page and citizen.email in page
-    client.post("/accounts/email/", {"action_add": "", "email": "alice.new@example.ru"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/email/", {"action_add": "", "email": "alice.new@example.ru"})
     citizen.refresh_from_db()
     assert citizen.email == "alice@example.ru"  # not before confirmation
     link = re.search(r"/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
@@ -195,8 +200,9 @@ def test_password_change(client, citizen):
     assert citizen.check_password("новый-пароль-2026")
 
 
-def test_password_reset_sends_a_link(client, citizen):
+def test_password_reset_sends_a_link(client, citizen, django_capture_on_commit_callbacks):
     EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
-    response = client.post("/accounts/password/reset/", {"email": "ALICE@example.ru"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "ALICE@example.ru"})
     assert response.status_code == 302
     assert "/accounts/password/reset/key/" in mail.outbox[-1].body

@@ -114,3 +114,108 @@ def test_two_answers_at_once_only_one_is_saved(citizen, category, moderator, exe
     )
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     assert message.answers.count() == 1
+
+
+def test_two_deliverers_and_an_admin_retrying_mail_each_notice_exactly_once(
+    settings, monkeypatch, citizen, other_citizen, category
+):
+    """Issue 10 point 3: two outbox runs and an administrator pressing «Повторить отправку» over and
+    over, all at once, against a real (slow) SMTP server; some rows fail and are retried for real."""
+    import time
+
+    from django_q.conf import Conf
+
+    from messages.notifications import notifications_retry
+    from messages.tasks import deliver_outbox
+    from tests.messages.test_tasks import Mailbox
+
+    # The retry's wake-up goes to the broker (as in production), so the administrator's thread only retries.
+    monkeypatch.setattr(Conf, "SYNC", False)
+    mailbox = Mailbox(delay=0.03).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", mailbox.port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.OUTBOX_MAX_ATTEMPTS = 1  # a refused email is failed at once, so the administrator retries it
+    mailbox.refused = {other_citizen.email}
+    for i in range(24):
+        submit(citizen if i % 4 else other_citizen, category, text=f"Сообщение {i}")
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    deliverable = set(Notification.objects.filter(recipient=citizen).values_list("pk", flat=True))
+    stop = threading.Event()
+
+    def deliverer():
+        while not stop.is_set():
+            deliver_outbox(batch_size=2)
+
+    def administrator():
+        retried = 0
+        while not stop.is_set():
+            retried += notifications_retry(notification_ids=ids)
+        return retried
+
+    def referee():
+        # At least 3 s of racing, and until every deliverable notice is sent (30 s at most).
+        started = time.monotonic()
+        sent = Notification.objects.filter(email_status="sent")
+        while time.monotonic() - started < 30:
+            if time.monotonic() - started > 3 and set(sent.values_list("pk", flat=True)) >= deliverable:
+                break
+            time.sleep(0.1)
+        stop.set()
+
+    try:
+        results = run_at_once(deliverer, deliverer, administrator, referee)
+    finally:
+        stop.set()
+        mailbox.stop()
+    assert [r for r in results if r[0] == "error"] == []
+    assert results[2][1] > 0, "the administrator never retried a failed row: the race proved nothing"
+    received = mailbox.message_ids()
+    expected = sorted(f"<notification-{pk}@127.0.0.1>" for pk in deliverable)
+    assert sorted(received) == expected, "a notice was mailed twice or not at all"
+    sent = Notification.objects.filter(email_status="sent").values_list("pk", flat=True)
+    assert set(sent) == deliverable
+
+
+def test_a_slow_photo_upload_does_not_hold_up_other_submissions(
+    monkeypatch, citizen, other_citizen, category
+):
+    """Issue 10 point 4: while one submission's photos are still being written (a slow disk or object
+    store), another citizen's submission gets its number and completes; the counter is not held."""
+    from messages.storage import PrivateStorage
+    from tests.factories import processed_photos
+
+    photos = processed_photos(1)
+    writing, release = threading.Event(), threading.Event()
+    save = PrivateStorage._save
+
+    def slow_save(self, name, content):
+        if photos[0].token in name:
+            writing.set()
+            release.wait(timeout=30)
+        return save(self, name, content)
+
+    monkeypatch.setattr(PrivateStorage, "_save", slow_save)
+    slow = threading.Thread(target=lambda: _in_own_connection(submit, citizen, category, photos=photos))
+    slow.start()
+    try:
+        assert writing.wait(timeout=10)
+        quick = threading.Thread(target=lambda: _in_own_connection(submit, other_citizen, category))
+        quick.start()
+        quick.join(timeout=5)
+        finished_while_writing = not quick.is_alive()
+    finally:
+        release.set()
+        slow.join(timeout=30)
+    quick.join(timeout=30)
+    assert finished_while_writing, "the second submission waited for the first one's photo upload"
+    numbers = set(Message.objects.values_list("number", flat=True))
+    assert len(numbers) == 2
+    assert Message.objects.get(author=citizen).photos.count() == 1
+
+
+def _in_own_connection(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        connections.close_all()

@@ -8,6 +8,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.models import RejectionReason
 from messages import services
@@ -235,6 +236,19 @@ def test_admin_lists_failed_emails_and_retries_them(client, admin_user, citizen,
     row.refresh_from_db()
     assert row.email_status == "sent"
     assert [m.to for m in mail.outbox] == [[citizen.email]]  # the retried row only, once
+
+
+def test_admin_retry_of_a_row_being_sent_changes_nothing_and_says_so(client, admin_user, citizen, category):
+    submit(citizen, category)
+    row = Notification.objects.get()
+    lease = timezone.now() + timedelta(minutes=2)
+    Notification.objects.filter(pk=row.pk).update(email_status="sending", attempts=1, lease_until=lease)
+    client.force_login(admin_user)
+    changelist = reverse("admin:citizen_messages_notification_changelist")
+    response = client.post(changelist, {"action": "retry", "_selected_action": [row.pk]}, follow=True)
+    assert "Не тронуто (не в состоянии «не отправлено»): 1." in response.content.decode()
+    row.refresh_from_db()
+    assert (row.email_status, row.attempts, row.lease_until) == ("sending", 1, lease)
 
 
 def test_admin_outbox_refuses_citizens_and_anonymous(client, citizen, category):

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
@@ -23,7 +24,7 @@ from messages import services
 from messages.errors import MessageActionError
 from messages.models import MessageEvent, Notification
 from messages.notifications import notifications_retry
-from messages.tasks import SENDING_MARK, deliver_outbox, ensure_schedules
+from messages.tasks import deliver_outbox, ensure_schedules
 from tests.factories import answered, registered, submit
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -218,9 +219,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_failed_not_sent_twice(settings, 
     first, second = Notification.objects.order_by("pk")
     # A worker claimed `first` and died during the SMTP conversation; its lease has run out.
     Notification.objects.filter(pk=first.pk).update(
-        attempts=1,
-        last_error=f"{SENDING_MARK} 2026-11-29",
-        next_attempt_at=timezone.now() - timedelta(seconds=1),
+        email_status=Status.SENDING, attempts=1, lease_until=timezone.now() - timedelta(seconds=1)
     )
     stats = deliver_outbox()
     assert stats["interrupted"] == 1 and stats["sent"] == 1
@@ -246,6 +245,90 @@ def test_the_services_wake_the_outbox_after_commit(citizen, category, django_cap
     assert len(callbacks) == 1
     assert [m.subject for m in mail.outbox] == [f"Сообщение № {message.number} получено"]
     assert Notification.objects.get().email_status == Status.SENT
+
+
+# --- the "sending" state and the administrator's retry (issue 10, point 3) -----------------------------
+
+
+class InterruptingBackend(locmem.EmailBackend):
+    """The locmem outbox, with a moment in the middle of the SMTP conversation where `during_send` runs
+    (what another worker or an administrator does while this one is sending); once."""
+
+    during_send = None
+
+    def send_messages(self, email_messages):
+        hook, InterruptingBackend.during_send = InterruptingBackend.during_send, None
+        if hook is not None:
+            hook()
+        return super().send_messages(email_messages)
+
+
+@pytest.fixture
+def interrupting(settings):
+    settings.EMAIL_BACKEND = "tests.messages.test_tasks.InterruptingBackend"
+    yield InterruptingBackend
+    InterruptingBackend.during_send = None
+
+
+def test_admin_retry_during_a_send_changes_nothing_and_the_notice_goes_once(interrupting, citizen, category):
+    submit(citizen, category)
+    row = Notification.objects.get()
+    seen = {}
+
+    def meanwhile():
+        seen["status"] = Notification.objects.get().email_status
+        seen["retried"] = notifications_retry(notification_ids=[row.pk])
+        seen["second_worker"] = deliver_outbox()["sent"]
+
+    interrupting.during_send = meanwhile
+    assert deliver_outbox()["sent"] == 1
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [f"<notification-{row.pk}@127.0.0.1>"]
+    assert seen == {"status": "sending", "retried": 0, "second_worker": 0}
+    row.refresh_from_db()
+    assert (row.email_status, row.attempts, row.lease_until) == ("sent", 1, None)
+
+
+def test_admin_retry_touches_failed_rows_only(citizen, category):
+    for text in ("pending", "sending", "sent", "skipped", "failed"):
+        submit(citizen, category, text=text)
+    lease = timezone.now() + timedelta(minutes=2)
+    for row in Notification.objects.select_related("message"):
+        status = row.message.text
+        Notification.objects.filter(pk=row.pk).update(
+            email_status=status, attempts=3, lease_until=lease if status == "sending" else None
+        )
+    before = {r.message.text: r for r in Notification.objects.select_related("message")}
+    assert notifications_retry(notification_ids=[r.pk for r in before.values()]) == 1
+    after = {r.message.text: r for r in Notification.objects.select_related("message")}
+    for status in ("pending", "sending", "sent", "skipped"):
+        old, new = before[status], after[status]
+        assert (new.email_status, new.attempts, new.lease_until) == (old.email_status, 3, old.lease_until)
+    assert (after["failed"].email_status, after["failed"].attempts) == (Status.PENDING, 0)
+
+
+def test_a_worker_that_lost_its_lease_cannot_write_sent_over_a_retried_row(
+    settings, interrupting, citizen, category
+):
+    submit(citizen, category)
+    row = Notification.objects.get()
+
+    def meanwhile():
+        # The SMTP server held this worker past its lease: another run fails the row as interrupted and
+        # the administrator retries it — all before this worker's "sent" write.
+        later = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+        from messages.tasks import _mark_interrupted
+
+        assert _mark_interrupted(later) == 1
+        assert notifications_retry(notification_ids=[row.pk]) == 1
+
+    interrupting.during_send = meanwhile
+    deliver_outbox()
+    row.refresh_from_db()
+    # The retry stands: the late worker's write did not turn it into "sent".
+    assert (row.email_status, row.attempts, row.sent_at) == (Status.PENDING, 0, None)
+    assert deliver_outbox()["sent"] == 1
+    row.refresh_from_db()
+    assert row.email_status == Status.SENT
 
 
 # --- schedules -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("citizen_messages", "0002_worker_deadline_notices_digests"),
+        ("citizen_messages", "0003_notification_sending_state"),
     ]
 
     operations = [
