@@ -218,6 +218,9 @@ STAFF_NOTICE_HOUR = env.int("STAFF_NOTICE_HOUR", default=9)
 # Platform rules (the regulation's numbers live in code with their §; these are operational knobs).
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Memory a decoder may hold for one file at full size (PNG/TIFF pixels at 4 bytes, a progressive
+# JPEG's coefficients at 2 bytes a sample): 96 MB = a 25 Mpx PNG or TIFF, a 16 Mpx progressive JPEG.
+PHOTO_MAX_DECODED_BYTES = env.int("PHOTO_MAX_DECODED_BYTES", default=96 * 1024 * 1024)
 PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
