@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import services
 from .forms import AccountDeleteForm, ProfileForm
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -23,7 +23,7 @@ def profile(request):
     return render(request, "portal/profile.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
@@ -43,6 +43,6 @@ def account_delete(request):
     return render(request, "portal/account_delete.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def consent_text(request):
     return render(request, "portal/consent.html")

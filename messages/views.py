@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
 
@@ -43,7 +43,7 @@ INTERNAL_KINDS = (
 # --- public list, lookup, message page ------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def message_list(request):
     form = MessageFilterForm(request.GET)
     queryset = form.filter(selectors.public_messages()).select_related(
@@ -57,7 +57,7 @@ def message_list(request):
     return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
 
 
-@require_GET
+@require_safe
 def message_lookup(request):
     """§6.5: the answer is available by the message's number. Private and unknown look the same."""
     form = LookupForm(request.GET or None)
@@ -128,7 +128,7 @@ def _message_page(request, message, *, rating_form=None):
     return render(request, "portal/message_detail.html", context)
 
 
-@require_GET
+@require_safe
 def message_detail(request, number):
     return _message_page(request, _visible_message(request, number))
 
@@ -261,22 +261,22 @@ def _serve_attachment(request, number, token, field):
     return _image_response(attachment, field, attachment.answer.message)
 
 
-@require_GET
+@require_safe
 def photo(request, number, token):
     return _serve_photo(request, number, token, "image")
 
 
-@require_GET
+@require_safe
 def photo_thumb(request, number, token):
     return _serve_photo(request, number, token, "thumbnail")
 
 
-@require_GET
+@require_safe
 def attachment(request, number, token):
     return _serve_attachment(request, number, token, "image")
 
 
-@require_GET
+@require_safe
 def attachment_thumb(request, number, token):
     return _serve_attachment(request, number, token, "thumbnail")
 
@@ -284,11 +284,11 @@ def attachment_thumb(request, number, token):
 # --- submitting and correcting -------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def submit(request):
     """§3.3, §4: topic and category first (with their typical questions, §2.5), then the message."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         category = open_category(request.GET.get("category"))
         if category is None:
             return render(request, "portal/submit_choose.html", {"topics": active_topics_with_categories()})
@@ -343,7 +343,7 @@ def _submit_page(request, form, category):
     return render(request, "portal/submit.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def submitted(request, number):
     message = get_object_or_404(
@@ -352,7 +352,7 @@ def submitted(request, number):
     return render(request, "portal/submitted.html", {"message": message})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def message_edit(request, number):
     """§5.7: the author corrects a rejected message (not a duplicate, §4.4) and sends it again."""
@@ -397,7 +397,7 @@ def message_edit(request, number):
 # --- personal cabinet ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def cabinet(request):
     last_events = MessageEvent.objects.filter(message=OuterRef("pk")).exclude(kind__in=INTERNAL_KINDS)
@@ -422,7 +422,7 @@ def cabinet(request):
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def notifications(request):
     """The citizen's notifications; the ones shown are marked read (they have been seen)."""

@@ -3,10 +3,10 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     # Liveness: the process answers. No database, so a database outage does not restart every web node.
@@ -27,7 +27,7 @@ def _check_queue():
         raise ConnectionError("broker did not answer")
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     checks = {"database": _check_database, "queue": _check_queue}
