@@ -422,13 +422,23 @@ def cabinet(request):
     )
 
 
-@require_safe
+NOTICES_PER_PAGE = 30
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def notifications(request):
-    """The citizen's notifications; the ones shown are marked read (they have been seen)."""
+    """The citizen's notifications, unread ones highlighted.
+
+    Opening the page changes nothing (a cross-site link or a prefetch must not mark anything read);
+    «Отметить прочитанными» posts the ids of the unread notices that were on the page, so one that
+    arrived since stays unread.
+    """
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("notice")[:NOTICES_PER_PAGE] if value.isdigit()]
+        services.notifications_mark_read(user=request.user, ids=ids)
+        return redirect(request.get_full_path())
     queryset = Notification.objects.filter(recipient=request.user).select_related("message", "event")
-    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
-    unread_ids = {n.pk for n in page if n.read_at is None}
-    if unread_ids:
-        services.notifications_mark_read(user=request.user, ids=unread_ids)
+    page = Paginator(queryset, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page if n.read_at is None]
     return render(request, "portal/notifications.html", {"page": page, "unread_ids": unread_ids})

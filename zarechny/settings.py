@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     "zarechny.middleware.permissions_policy",
+    "zarechny.middleware.private_cache_control",
 ]
 
 ROOT_URLCONF = "zarechny.urls"
