@@ -275,6 +275,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+CSRF_FAILURE_VIEW = "zarechny.errors.csrf_failure"  # in Russian, in the site's layout
 # Only the submit form's «определить моё местоположение» needs a device feature.
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
