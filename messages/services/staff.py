@@ -10,8 +10,10 @@ from directory.workdays import add_working_days
 from ..errors import MessageActionError
 from ..models import (
     ANSWER_TEXT_MAX_LENGTH,
+    PUBLIC_STATES,
     Answer,
     AnswerAttachment,
+    Message,
     State,
 )
 from ..photos import MAX_FILES
@@ -90,7 +92,7 @@ def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, no
             )
         if duplicate_of.pk == message.pk:
             raise MessageActionError("Сообщение не может быть дубликатом самого себя.", field="duplicate_of")
-        if not duplicate_of.is_public:
+        if not Message.objects.filter(pk=duplicate_of.pk, state__in=PUBLIC_STATES).exists():
             # §4.4: the author is pointed at the original to follow and support it; an unpublished one
             # is a dead link for them, and the rejection would bar a resubmission for nothing.
             raise MessageActionError(
