@@ -7,13 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import services
 from .forms import AccountDeleteForm, ProfileForm
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -28,7 +28,7 @@ def profile(request):
     return render(request, "portal/profile.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
@@ -48,12 +48,12 @@ def account_delete(request):
     return render(request, "portal/account_delete.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def consent_text(request):
     return render(request, "portal/consent.html")
 
 
-@require_GET
+@require_safe
 def admin_login(request):
     """The admin has no login of its own: one login page for everyone, with allauth's rate limits, e-mail
     verification and the second factor. Installed at the admin's login URL (zarechny/urls.py)."""

@@ -27,6 +27,7 @@ def setup(scratch):
     os.environ.setdefault("VAR_DIR", str(scratch))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
     os.environ["Q_SYNC"] = "1"
+    os.environ.setdefault("DEBUG", "1")  # development secrets (DEBUG is off unless set); switched off below
     import django
 
     django.setup()

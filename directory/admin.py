@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
+from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
 
 from accounts.admin import UserAdmin
 from accounts.emails import email_clean
@@ -27,12 +28,27 @@ from .models import (
 )
 
 
+class SimpleHistoryAdmin(_SimpleHistoryAdmin):
+    """django-simple-history's admin, with its history page safe against a malformed object id.
+
+    Its history view looks the id up directly, so /admin/…/<not a number>/history/ was a 500; Django's
+    own pages treat such an id as "no such object" (get_object returns None) and redirect.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("short_name", "kind", "phones", "email", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "short_name", "key", "address")
     prepopulated_fields = {"key": ("short_name",)}
+    # A site typed without a scheme is an https one (Django 6's default; silences its deprecation).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class CategoryInline(admin.TabularInline):

@@ -1,27 +1,27 @@
 from django.conf import settings
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import selectors
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "portal/home.html", {"topics": selectors.active_topics_with_categories()})
 
 
-@require_GET
+@require_safe
 def organization_list(request):
     return render(
         request, "portal/organization_list.html", {"organizations": selectors.public_organizations()}
     )
 
 
-@require_GET
+@require_safe
 def faq(request):
     return render(request, "portal/faq.html", {"topics": selectors.faq_by_topic()})
 
 
-@require_GET
+@require_safe
 def rules(request):
     return render(request, "portal/rules.html", {"rating_window_days": settings.RATING_WINDOW_DAYS})

@@ -33,6 +33,8 @@ class State(models.TextChoices):
 
 # §4.8: a message becomes public when it is registered, and stays public with its answers.
 PUBLIC_STATES = (State.REGISTERED, State.ANSWERED, State.REWORK, State.CLOSED)
+# An answer is published and mailed to the author: a bound on it keeps a pasted megabyte out of both.
+ANSWER_TEXT_MAX_LENGTH = 10_000
 # States in which the assigned organisation owes an answer (§6.2, §7.3).
 AWAITING_ANSWER_STATES = (State.REGISTERED, State.REWORK)
 

@@ -19,6 +19,7 @@ import contextlib
 import functools
 import io
 import os
+import re
 import struct
 import sys
 import unicodedata
@@ -91,6 +92,16 @@ _TRANSPOSE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# JPEG markers (ITU T.81, B.1.1.3) that carry a frame header: SOF0-SOF15 except DHT (C4), JPG (C8)
+# and DAC (CC). Progressive ones make libjpeg keep every DCT coefficient of the full-size image.
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_PROGRESSIVE_SOF = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7: no length field
+_JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
+# Real files carry a few dozen segments before the scan (APPn, DQT, DHT, SOF); a limit keeps the
+# walk below a millisecond whatever the file holds.
+_JPEG_MAX_SEGMENTS = 500
+_FILL_BYTES = re.compile(rb"\xff+")
 _UNNAMED = "без имени"
 _MAX_DISPLAY_NAME = 80
 
@@ -152,6 +163,10 @@ def process_image(upload: Any, *, name: str | None = None) -> ProcessedImage:
         raise _error("not_image", shown)
 
     max_pixels = _max_pixels()
+    if data.startswith(b"\xff\xd8"):
+        # Pillow's own JPEG parser hunts for markers byte by byte in Python: seconds on 10 MB of
+        # junk. The structure is checked first, in a walk over segment lengths.
+        _check_jpeg_structure(data, shown)
     source_format = _check_header(data, shown, max_pixels)
     web_image = _decode(data, source_format, shown)
 
@@ -259,6 +274,68 @@ def _max_pixels() -> int:
     return limit
 
 
+@dataclass(frozen=True)
+class JpegFrame:
+    width: int
+    height: int
+    components: int
+    progressive: bool
+
+
+def _check_jpeg_structure(data: bytes, shown: str) -> JpegFrame:
+    """Walk the segments from SOI to the first scan: a frame header with a sane size must come first.
+
+    Refuses (code "broken") a file whose bytes after a marker segment are not the next marker (junk
+    such as the zero bytes of a crafted file), a frame of width or height 0 or odd components, a scan
+    before any frame, an end before any scan, or more than _JPEG_MAX_SEGMENTS segments.
+    """
+    size = len(data)
+    position = 2  # after SOI
+    frame: JpegFrame | None = None
+    for _ in range(_JPEG_MAX_SEGMENTS):
+        fill = _FILL_BYTES.match(data, position)
+        if fill is None or fill.end() >= size:
+            break  # not a marker where one must be, or the file ends
+        marker = data[fill.end()]
+        position = fill.end() + 1
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker in (0x00, _JPEG_EOI) or position + 2 > size:
+            break
+        (length,) = struct.unpack_from(">H", data, position)
+        if length < 2 or position + length > size:
+            break
+        if marker in _JPEG_SOF:
+            if length < 8:
+                break
+            _precision, height, width, components = struct.unpack_from(">BHHB", data, position + 2)
+            if not width or not height or components not in (1, 3, 4):
+                break
+            frame = JpegFrame(width, height, components, marker in _JPEG_PROGRESSIVE_SOF)
+        elif marker == _JPEG_SOS:
+            # A scan needs a frame before it and entropy-coded data after its header.
+            if frame is None or position + length >= size:
+                break
+            return frame
+        position += length
+    raise _error("broken", shown)
+
+
+def _decoded_bytes(img: Image.Image, source_format: str) -> int:
+    """Memory the decoder itself holds at full size, before any reduction can take place.
+
+    PNG and TIFF decode every pixel at full size; Pillow stores every mode they end up in (RGB, RGBA,
+    LA, the RGBA of a palette image, the 32-bit I of a 16-bit scan) with up to 4 bytes per pixel. A
+    baseline JPEG is decoded at 1/2 to 1/8 scale (draft); a progressive one still keeps all its DCT
+    coefficients (2 bytes per sample) at full size inside libjpeg.
+    """
+    pixels = img.width * img.height
+    if source_format == "JPEG":
+        progressive = bool(img.info.get("progressive") or img.info.get("progression"))
+        return pixels * len(img.getbands()) * 2 if progressive else 0
+    return pixels * 4
+
+
 def _check_header(data: bytes, shown: str, max_pixels: int) -> str:
     """Identify the format from the header only, check the pixel count, verify the structure.
 
@@ -273,6 +350,12 @@ def _check_header(data: bytes, shown: str, max_pixels: int) -> str:
             width, height = img.size
             if width * height > max_pixels:
                 raise _error("too_many_pixels", shown, limit=_format_pixels(max_pixels))
+            budget = settings.PHOTO_MAX_DECODED_BYTES
+            decoded = _decoded_bytes(img, source_format)
+            if decoded > budget:
+                # A 154 KB PNG of 6300 x 6300 RGBA pixels costs 160 MB decoded (434 MB at the peak).
+                per_pixel = decoded // (width * height)
+                raise _error("too_many_pixels", shown, limit=_format_pixels(budget // per_pixel))
             # Checks chunk CRCs and the presence of IEND for PNG; a no-op for JPEG and TIFF, whose
             # damage shows up in the full decode below.
             img.verify()

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
 
@@ -42,7 +42,7 @@ INTERNAL_KINDS = (
 # --- public list, lookup, message page ------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def message_list(request):
     form = MessageFilterForm(request.GET)
     queryset = form.filter(selectors.public_messages()).select_related(
@@ -56,7 +56,7 @@ def message_list(request):
     return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
 
 
-@require_GET
+@require_safe
 def message_lookup(request):
     """§6.5: the answer is available by the message's number. Private and unknown look the same."""
     form = LookupForm(request.GET or None)
@@ -127,7 +127,7 @@ def _message_page(request, message, *, rating_form=None):
     return render(request, "portal/message_detail.html", context)
 
 
-@require_GET
+@require_safe
 def message_detail(request, number):
     try:
         message = _visible_message(request, number)
@@ -255,22 +255,22 @@ def _serve_attachment(request, number, token, field):
     return _image_response(attachment, field, attachment.answer.message)
 
 
-@require_GET
+@require_safe
 def photo(request, number, token):
     return _serve_photo(request, number, token, "image")
 
 
-@require_GET
+@require_safe
 def photo_thumb(request, number, token):
     return _serve_photo(request, number, token, "thumbnail")
 
 
-@require_GET
+@require_safe
 def attachment(request, number, token):
     return _serve_attachment(request, number, token, "image")
 
 
-@require_GET
+@require_safe
 def attachment_thumb(request, number, token):
     return _serve_attachment(request, number, token, "thumbnail")
 
@@ -278,11 +278,11 @@ def attachment_thumb(request, number, token):
 # --- submitting and correcting -------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def submit(request):
     """§3.3, §4: topic and category first (with their typical questions, §2.5), then the message."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         category = open_category(request.GET.get("category"))
         if category is None:
             return render(request, "portal/submit_choose.html", {"topics": active_topics_with_categories()})
@@ -348,7 +348,7 @@ def _submit_page(request, form, category, status=200):
     return render(request, "portal/submit.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def submitted(request, number):
     message = get_object_or_404(
@@ -357,7 +357,7 @@ def submitted(request, number):
     return render(request, "portal/submitted.html", {"message": message})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def message_edit(request, number):
     """§5.7: the author corrects a rejected message (not a duplicate, §4.4) and sends it again."""
@@ -402,7 +402,7 @@ def message_edit(request, number):
 # --- personal cabinet ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def cabinet(request):
     last_events = MessageEvent.objects.filter(message=OuterRef("pk")).exclude(kind__in=INTERNAL_KINDS)
@@ -427,13 +427,23 @@ def cabinet(request):
     )
 
 
-@require_GET
+NOTICES_PER_PAGE = 30
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def notifications(request):
-    """The citizen's notifications; the ones shown are marked read (they have been seen)."""
+    """The citizen's notifications, unread ones highlighted.
+
+    Opening the page changes nothing (a cross-site link or a prefetch must not mark anything read);
+    «Отметить прочитанными» posts the ids of the unread notices that were on the page, so one that
+    arrived since stays unread.
+    """
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("notice")[:NOTICES_PER_PAGE] if value.isdigit()]
+        services.notifications_mark_read(user=request.user, ids=ids)
+        return redirect(request.get_full_path())
     queryset = Notification.objects.filter(recipient=request.user).select_related("message", "event")
-    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
-    unread_ids = {n.pk for n in page if n.read_at is None}
-    if unread_ids:
-        services.notifications_mark_read(user=request.user, ids=unread_ids)
+    page = Paginator(queryset, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page if n.read_at is None]
     return render(request, "portal/notifications.html", {"page": page, "unread_ids": unread_ids})

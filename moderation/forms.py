@@ -4,7 +4,7 @@ from django import forms
 
 from directory.models import Organization, RejectionReason
 from messages.forms import MultipleFileField
-from messages.models import Answer
+from messages.models import ANSWER_TEXT_MAX_LENGTH, Answer
 from messages.photos import MAX_FILES
 
 from . import selectors
@@ -147,8 +147,12 @@ class AnswerForm(ActionForm):
     text = forms.CharField(
         label="Текст ответа",
         help_text="Если решение невозможно, обоснуйте почему.",
+        max_length=ANSWER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        error_messages={"required": "Напишите текст ответа."},
+        error_messages={
+            "required": "Напишите текст ответа.",
+            "max_length": "Текст ответа не может быть длиннее %(limit_value)s символов (сейчас %(show_value)s).",
+        },
     )
     attachments = MultipleFileField(
         required=False,

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import routing
 from directory.models import Official
@@ -47,7 +47,7 @@ def _base_context(request, **extra):
     return {"official": request.official, "now": timezone.now(), **extra}
 
 
-@require_GET
+@require_safe
 @official_required
 def home(request):
     now = timezone.now()
@@ -55,7 +55,7 @@ def home(request):
     return render(request, "backoffice/home.html", _base_context(request, summary=summary, now=now))
 
 
-@require_GET
+@require_safe
 @official_required
 def moderation_queue(request):
     official = request.official
@@ -81,7 +81,7 @@ def _without_page(request):
     return query.urlencode()
 
 
-@require_GET
+@require_safe
 @official_required
 def answer_queue(request):
     queue = selectors.answer_queue(request.official)
@@ -89,7 +89,7 @@ def answer_queue(request):
     return render(request, "backoffice/answer_queue.html", _base_context(request, page=page, querystring=""))
 
 
-@require_GET
+@require_safe
 @official_required
 def overdue_board(request):
     if request.official.role != Official.Role.SUPERVISOR:
@@ -99,7 +99,7 @@ def overdue_board(request):
     return render(request, "backoffice/overdue.html", _base_context(request, groups=groups, now=now))
 
 
-@require_GET
+@require_safe
 @official_required
 def reassign_requests(request):
     requests = selectors.pending_reassign_requests(request.official)
@@ -145,7 +145,7 @@ def render_review(request, message, *, status=200, **bound):
     return render(request, "backoffice/review.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @official_required
 def review(request, number):
     message = selectors.staff_message(request.official, number)
@@ -259,11 +259,11 @@ def _render_answer(request, message, *, answer_form=None, reassign_form=None, st
     return render(request, "backoffice/answer.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @official_required
 def answer(request, number):
     message = selectors.answerable_message(request.official, number)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_answer(request, message)
     form = forms.AnswerForm(request.POST, request.FILES)
     usage = None

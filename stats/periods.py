@@ -23,6 +23,8 @@ MONTHS = (
     "декабрь",
 )
 MAX_DAYS = 366 * 5
+FIRST_DAY = date(2000, 1, 1)  # statistics are asked for within these dates only
+LAST_DAY = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,11 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # Years like 0 or 9999 have no previous or next period (datetime stops at 1 and 9999): a 400.
+        for name in ("on", "start", "end"):
+            value = data.get(name)
+            if value and not FIRST_DAY <= value <= LAST_DAY:
+                self.add_error(name, f"Укажите дату с {FIRST_DAY.year} по {LAST_DAY.year} год.")
         if data.get("period") == "custom":
             start, end = data.get("start"), data.get("end")
             if start is None:

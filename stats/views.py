@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from messages.selectors import official_of
 
@@ -54,13 +54,13 @@ def _csv_response(request, table_key):
     return response
 
 
-@require_GET
+@require_safe
 def public_stats(request):
     context = _context(request, staff=False)
     return render(request, "stats/public.html", context, status=200 if context["period"] else 400)
 
 
-@require_GET
+@require_safe
 def public_csv(request, table):
     return _csv_response(request, table)
 
@@ -72,7 +72,7 @@ def _require_official(request):
     return official
 
 
-@require_GET
+@require_safe
 @login_required
 def staff_stats(request):
     official = _require_official(request)
@@ -81,14 +81,14 @@ def staff_stats(request):
     return render(request, "stats/staff.html", context, status=200 if context["period"] else 400)
 
 
-@require_GET
+@require_safe
 @login_required
 def staff_csv(request, table):
     _require_official(request)
     return _csv_response(request, table)
 
 
-@require_GET
+@require_safe
 @login_required
 def staff_drilldown(request):
     official = _require_official(request)

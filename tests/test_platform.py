@@ -1,10 +1,12 @@
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError
+
+from tests.outage import database_down  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,17 +60,17 @@ def test_readyz_reports_database_and_queue(client):
     assert response.json()["status"] == "ok"
 
 
-@pytest.mark.django_db
-def test_readyz_is_503_with_reason_when_database_fails(client, monkeypatch):
-    from zarechny import health
-
-    def broken():
-        raise DatabaseError("connection refused")
-
-    monkeypatch.setattr(health, "_check_database", broken)
-    response = client.get("/readyz")
+@pytest.mark.usefixtures("database_down")
+def test_readyz_is_503_without_details_when_database_is_down(client, caplog):
+    # Issue 11, item 11: the public answer is ok / not ok; host names and ports go to the log only.
+    with caplog.at_level(logging.ERROR, logger="zarechny.health"):
+        response = client.get("/readyz")
     assert response.status_code == 503
-    assert "connection refused" in response.json()["failed"]["database"]
+    assert response.json() == {"status": "unavailable"}
+    body = response.content.decode()
+    assert "127.0.0.1" not in body and "nonexistent" not in body and "port" not in body.lower()
+    assert "readyz: the database check failed" in caplog.text
+    assert "127.0.0.1" in caplog.text or "unable to open database file" in caplog.text
 
 
 def test_home_lists_topics_and_categories(client, reference_data, django_assert_max_num_queries):

@@ -13,7 +13,8 @@ CLEARED = {"SITE_URL", "PORT", "WEB_PORT", "DATABASE_URL", "DEBUG", "SECRET_KEY"
 
 def _python(code, **env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(env_overrides, DJANGO_SETTINGS_MODULE="zarechny.settings")
+    # DEBUG as `make run` sets it: without it the settings demand production secrets.
+    env.update({"DEBUG": "1", **env_overrides}, DJANGO_SETTINGS_MODULE="zarechny.settings")
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,

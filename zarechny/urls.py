@@ -27,3 +27,9 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Russian error pages in the site's layout, rendered without the database (zarechny/errors.py).
+handler400 = "zarechny.errors.bad_request"
+handler403 = "zarechny.errors.permission_denied"
+handler404 = "zarechny.errors.page_not_found"
+handler500 = "zarechny.errors.server_error"

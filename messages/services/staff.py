@@ -9,8 +9,11 @@ from directory.workdays import add_working_days
 
 from ..errors import MessageActionError
 from ..models import (
+    ANSWER_TEXT_MAX_LENGTH,
+    PUBLIC_STATES,
     Answer,
     AnswerAttachment,
+    Message,
     State,
 )
 from ..photos import MAX_FILES
@@ -89,6 +92,14 @@ def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, no
             )
         if duplicate_of.pk == message.pk:
             raise MessageActionError("Сообщение не может быть дубликатом самого себя.", field="duplicate_of")
+        if not Message.objects.filter(pk=duplicate_of.pk, state__in=PUBLIC_STATES).exists():
+            # §4.4: the author is pointed at the original to follow and support it; an unpublished one
+            # is a dead link for them, and the rejection would bar a resubmission for nothing.
+            raise MessageActionError(
+                f"Сообщение № {duplicate_of.number} не опубликовано: дубликатом можно признать только "
+                "сообщение, которое автор может открыть на портале.",
+                field="duplicate_of",
+            )
     elif duplicate_of is not None:
         raise MessageActionError(
             "Номер исходного сообщения указывается только для причины «дубликат».", field="duplicate_of"
@@ -196,6 +207,12 @@ def message_answer(*, message, actor, kind, text, planned_date=None, attachments
                     else "Напишите текст ответа."
                 )
                 raise MessageActionError(field_text, field="text")
+            if len(text) > ANSWER_TEXT_MAX_LENGTH:
+                raise MessageActionError(
+                    f"Текст ответа не может быть длиннее {ANSWER_TEXT_MAX_LENGTH:,} символов "
+                    f"(сейчас {len(text):,}).".replace(",", "\u00a0"),
+                    field="text",
+                )
             if kind == Answer.Kind.PLANNED and planned_date is None:
                 raise MessageActionError("Укажите планируемый срок решения (§6.2).", field="planned_date")
             if kind != Answer.Kind.PLANNED:

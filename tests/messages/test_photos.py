@@ -811,3 +811,110 @@ def test_multi_page_tiff_uses_the_first_page():
 def test_compressed_tiff(compression):
     data = make_image("TIFF", size=(120, 80), color=BLUE, compression=compression)
     assert_colour(opened(process_image(data).web).getpixel((60, 40)), BLUE)
+
+
+# Bounded cost per file (issue 11, item 7) -------------------------------------------------------
+
+
+def rgba_png_stream(width: int, height: int) -> bytes:
+    """A real, valid, tiny PNG of width x height transparent RGBA pixels, built row by row."""
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * (4 * width)
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        PNG_SIGNATURE
+        + png_ihdr(width, height, colour_type=6)
+        + png_chunk(b"IDAT", body)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def pillow_opens(monkeypatch):
+    """Counts every Image.open: a file refused by the structure check never reaches Pillow's parsers."""
+    calls = []
+    real_open = Image.open
+
+    def counting_open(*args, **kwargs):
+        calls.append(args)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting_open)
+    return calls
+
+
+def test_zero_filled_jpeg_is_refused_by_the_structure_check(pillow_opens):
+    # SOI and 9.9 MB of zero bytes cost ~1 s each in Pillow's byte-by-byte marker search.
+    data = b"\xff\xd8\xff" + bytes(9_900_000)
+    with pytest.raises(ValidationError) as exc_info:
+        process_image(upload(data, "zeros.jpg"))
+    assert codes(exc_info) == ["broken"]
+    assert pillow_opens == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xd8" + bytes(1000),  # junk right after SOI
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(1000),  # a segment, then junk
+        jpeg_bomb(100, 100).replace(b"\xff\xc0", b"\xff\xe1"),  # a scan before any frame header
+        jpeg_bomb(0, 100),  # width 0
+        jpeg_bomb(100, 100)[:-68],  # a scan header with nothing after it
+        b"\xff\xd8" + b"\xff\xfe\x00\x02" * 600 + jpeg_bomb(10, 10)[2:],  # endless segments
+    ],
+    ids=["junk", "segment-then-junk", "scan-before-frame", "zero-width", "empty-scan", "segments"],
+)
+def test_jpeg_without_a_sane_structure_never_reaches_pillow(data, pillow_opens):
+    with pytest.raises(ValidationError) as exc_info:
+        process_image(upload(data, "crafted.jpg"))
+    assert codes(exc_info) == ["broken"]
+    assert pillow_opens == []
+
+
+def test_jpeg_with_fill_bytes_between_segments_is_accepted():
+    data = make_image("JPEG", size=(40, 30))
+    data = data[:2] + b"\xff\xff\xff" + data[2:]
+    assert process_image(data, name="fill.jpg").width == 40
+
+
+def test_huge_rgba_png_is_refused_before_any_pixel_is_allocated():
+    # 154 KB that decode to 6300 x 6300 x 4 bytes (160 MB; 434 MB at the peak of the old pipeline).
+    data = rgba_png_stream(6300, 6300)
+    assert len(data) < 250_000
+    stats_before = Image.core.get_stats()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError) as exc_info:
+            process_image(upload(data, "big.png"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert codes(exc_info) == ["too_many_pixels"]
+    assert messages_of(exc_info) == [
+        "Файл «big.png» слишком большой по размеру изображения (не более 25\u00a0165\u00a0824 пикселей)."
+    ]
+    assert peak < 64 * 1024 * 1024
+    assert Image.core.get_stats()["allocated_blocks"] == stats_before["allocated_blocks"]
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_lossless_decoded_size_limit_counts_four_bytes_a_pixel(settings, fmt):
+    data = make_image(fmt, size=(100, 100), mode="L", color=128)
+    settings.PHOTO_MAX_DECODED_BYTES = 40_000
+    assert process_image(data, name="scan").width == 100
+    settings.PHOTO_MAX_DECODED_BYTES = 39_999
+    with pytest.raises(ValidationError) as exc_info:
+        process_image(data, name="scan")
+    assert codes(exc_info) == ["too_many_pixels"]
+
+
+def test_progressive_jpeg_is_charged_for_its_coefficients_baseline_is_not(settings):
+    baseline = make_image("JPEG", size=(100, 100))
+    progressive = make_image("JPEG", size=(100, 100), progressive=True)
+    settings.PHOTO_MAX_DECODED_BYTES = 60_000  # 100 x 100 x 3 samples x 2 bytes
+    assert process_image(progressive, name="p.jpg").width == 100
+    settings.PHOTO_MAX_DECODED_BYTES = 59_999
+    with pytest.raises(ValidationError) as exc_info:
+        process_image(progressive, name="p.jpg")
+    assert codes(exc_info) == ["too_many_pixels"]
+    assert process_image(baseline, name="b.jpg").width == 100

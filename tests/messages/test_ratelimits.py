@@ -60,7 +60,7 @@ def jpeg(name="scan.jpg"):
 def settings_in_a_fresh_process(**environ):
     """The CACHES a web process would start with, in a process of its own (no test overrides)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PYTEST_CURRENT_TEST")}
-    env.update(environ, DJANGO_SETTINGS_MODULE="zarechny.settings")
+    env.update(environ, DJANGO_SETTINGS_MODULE="zarechny.settings", DEBUG="1")  # a web process of the demo
     code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     result = subprocess.run(
         [sys.executable, "-c", code],

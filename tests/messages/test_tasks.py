@@ -447,7 +447,7 @@ def test_worker_timeouts_that_would_resend_or_kill_refuse_to_start(env, complain
     result = subprocess.run(
         [sys.executable, "-c", "import zarechny.settings"],
         cwd=Path(__file__).resolve().parents[2],
-        env={**clean, **env},
+        env={**clean, "DEBUG": "1", **env},  # DEBUG is off unless set, and then SECRET_KEY is asked first
         capture_output=True,
         text=True,
         timeout=60,

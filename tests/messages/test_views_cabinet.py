@@ -46,9 +46,10 @@ def test_cabinet_needs_login_and_get(client, citizen):
     assert client.post("/cabinet/").status_code == 405
 
 
-def test_unread_count_in_header_and_notifications_marked_read_on_view(
+def test_opening_notifications_marks_nothing_read_the_button_does(
     client, citizen, other_citizen, moderator, category
 ):
+    # Issue 11, item 10: a cross-site link to the page used to mark every notice read.
     registered(citizen, category, moderator)  # «received» + «registered»
     submit(other_citizen, category)
     client.force_login(citizen)
@@ -57,12 +58,40 @@ def test_unread_count_in_header_and_notifications_marked_read_on_view(
     response = client.get("/cabinet/notifications/")
     body = response.content.decode()
     assert body.count("новое</span>") == 2
-    assert "непрочитанных уведомлений" not in body  # the header already counts them as read
+    assert body.count('class="card unread"') == 2
+    assert "Отметить прочитанными" in body
     assert "сообщение зарегистрировано и опубликовано" in body.lower()
     assert len(response.context["page"].object_list) == 2  # not the other citizen's
-    assert not Notification.objects.filter(recipient=citizen, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=citizen, read_at__isnull=True).count() == 2
+
+    shown = [str(pk) for pk in response.context["unread_ids"]]
+    later = registered(citizen, category, moderator)  # arrives after the page was rendered
+    response = client.post("/cabinet/notifications/", {"notice": shown})
+    assert response.status_code == 302 and response["Location"] == "/cabinet/notifications/"
+    unread = Notification.objects.filter(recipient=citizen, read_at__isnull=True)
+    assert {n.message_id for n in unread} == {later.pk}
     assert Notification.objects.filter(recipient=other_citizen, read_at__isnull=True).exists()
-    assert "новое</span>" not in client.get("/cabinet/notifications/").content.decode()
+
+
+def test_marking_read_ignores_other_peoples_notices(client, citizen, other_citizen, category):
+    submit(other_citizen, category)
+    theirs = Notification.objects.get(recipient=other_citizen)
+    client.force_login(citizen)
+    client.post("/cabinet/notifications/", {"notice": [str(theirs.pk), "abc", "-1"]})
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_marking_read_needs_the_csrf_token(citizen, category):
+    from django.test import Client
+
+    submit(citizen, category)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(citizen)
+    notice = Notification.objects.get(recipient=citizen)
+    assert client.post("/cabinet/notifications/", {"notice": [str(notice.pk)]}).status_code == 403
+    notice.refresh_from_db()
+    assert notice.read_at is None
 
 
 @pytest.mark.parametrize("rows", [1, 10])
@@ -72,16 +101,17 @@ def test_notifications_query_count_does_not_grow(
     for _ in range(rows):
         registered(citizen, category, moderator)  # two notifications each
     client.force_login(citizen)
-    # session, user, count, page (with message and event), mark read, header: unread + official
-    with django_assert_num_queries(7):
+    # session, user, count, page (with message and event), header: unread + official
+    with django_assert_num_queries(6):
         response = client.get("/cabinet/notifications/")
     assert len(response.context["page"].object_list) == 2 * rows
 
 
-def test_notifications_need_login_and_get(client, citizen):
+def test_notifications_need_login_and_get_or_post(client, citizen):
     assert client.get("/cabinet/notifications/")["Location"].startswith("/accounts/login/")
+    assert client.post("/cabinet/notifications/")["Location"].startswith("/accounts/login/")
     client.force_login(citizen)
-    assert client.post("/cabinet/notifications/").status_code == 405
+    assert client.put("/cabinet/notifications/").status_code == 405
 
 
 def test_office_link_only_for_officials(client, citizen, moderator, world):

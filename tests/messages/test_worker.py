@@ -52,6 +52,7 @@ class Worker:
         env.update(
             {
                 "DATABASE_URL": _database_url(),
+                "DEBUG": "1",  # off unless set, and then a SECRET_KEY is required
                 "Q_SYNC": "0",
                 "Q_WORKERS": str(WORKERS),
                 "Q_TIMEOUT": "10",

@@ -334,17 +334,22 @@ def test_executor_cannot_reassign(client, moderator, executor, other_org_executo
     assert message.executing_organization == world["administration"]
 
 
-def test_supervisor_marks_a_duplicate_of_a_message_still_on_moderation(client, supervisor, category, citizen):
+def test_duplicate_of_a_message_still_on_moderation_is_refused(client, supervisor, category, citizen):
+    # Issue 11, item 10: the author would get a link to a message they cannot open, and no way back.
     duplicate = RejectionReason.objects.get(code="duplicate")
     original = submit(citizen, category, text="Первое")
     copy = submit(citizen, category, text="Второе")
     client.force_login(supervisor)
+    review = client.get(url("office:review", copy)).content.decode()
+    assert f"Отказать: дубликат сообщения № {original.number}" not in review
+    assert "Ещё не опубликовано" in review
     response = client.post(
         url("office:reject", copy), {"reasons": [duplicate.pk], "duplicate_of": original.number}
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert f"Сообщение № {original.number} не опубликовано" in response.content.decode()
     copy.refresh_from_db()
-    assert copy.duplicate_of == original
+    assert copy.duplicate_of is None and copy.state == "submitted"
 
 
 def test_review_shows_photos_through_the_portal_checked_urls(client, moderator, category, citizen):
