@@ -25,7 +25,16 @@ def _run(code, env_overrides):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "TESTING", "BEHIND_TLS_PROXY"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set for live_server by the browser tests' conftest, never in production
+        if k
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "TESTING",
+            "BEHIND_TLS_PROXY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(env_overrides)
     return subprocess.run(
