@@ -265,8 +265,8 @@ def _seed_staff_account(seeder, row, admins):
     if user is not None:
         if not email_is_verified(user) or Official.objects.filter(user=user).exists():
             seeder.report.skipped.append(
-                f"Appendix 2 row {row['row']}: the existing account {user.email} is unverified or already "
-                "an official; no role granted"
+                f"строка {row['row']} приложения 2: учётная запись {user.email} уже есть, но адрес не "
+                "подтверждён или она уже числится должностным лицом — роль не выдана"
             )
             return None
         return user
