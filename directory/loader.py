@@ -75,6 +75,8 @@ class LoadReport:
 def _show(value):
     if value is None or value == "":
         return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a number as a number: «appendix_row=26», like the lines of _compare_official
     if isinstance(value, (set, frozenset, list, tuple)):
         return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
     return f"«{value}»"

@@ -190,7 +190,7 @@ def test_rows_an_administrator_deleted_stay_deleted(reference_data):
     assert not FaqEntry.objects.filter(question=entry.question, category=entry.category).exists()
     out = io.StringIO()
     call_command("bootstrap", "--check", stdout=out)
-    assert "directory.Official appendix_row=«26»: нет в базе (удалена, bootstrap её не восстанавливает)" in (
+    assert "directory.Official appendix_row=26: нет в базе (удалена, bootstrap её не восстанавливает)" in (
         out.getvalue()
     )
 
