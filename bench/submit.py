@@ -36,6 +36,7 @@ def setup(scratch):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zarechny.settings")
     os.environ.setdefault("VAR_DIR", str(scratch))
     os.environ["Q_SYNC"] = "0"  # the outbox wake goes to the broker table; no worker runs here
+    os.environ.setdefault("DEBUG", "1")  # development secrets (DEBUG is off unless set); switched off below
     import django
 
     django.setup()

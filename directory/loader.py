@@ -75,6 +75,8 @@ class LoadReport:
 def _show(value):
     if value is None or value == "":
         return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a number as a number: «appendix_row=26», like the lines of _compare_official
     if isinstance(value, (set, frozenset, list, tuple)):
         return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
     return f"«{value}»"
@@ -265,8 +267,8 @@ def _seed_staff_account(seeder, row, admins):
     if user is not None:
         if not email_is_verified(user) or Official.objects.filter(user=user).exists():
             seeder.report.skipped.append(
-                f"Appendix 2 row {row['row']}: the existing account {user.email} is unverified or already "
-                "an official; no role granted"
+                f"строка {row['row']} приложения 2: учётная запись {user.email} уже есть, но адрес не "
+                "подтверждён или она уже числится должностным лицом — роль не выдана"
             )
             return None
         return user

@@ -171,9 +171,9 @@ def notifications_retry(*, notification_ids, now=None):
             last_error="",
         )
         if count:
-            from .tasks import enqueue_outbox_delivery
+            from .tasks import enqueue_outbox_delivery_on_commit
 
-            transaction.on_commit(enqueue_outbox_delivery)
+            enqueue_outbox_delivery_on_commit()
     return count
 
 

@@ -72,6 +72,19 @@ def enqueue_outbox_delivery():
         logger.exception("could not enqueue outbox delivery; the scheduled run will deliver")
 
 
+def enqueue_outbox_delivery_on_commit():
+    """One wake-up per transaction, however many rows it queued (the demo queues a hundred): one run sends
+    every due row. A wake-up still registered is enough: Django drops a callback only with the rollback of
+    a savepoint it was registered in, and every such savepoint still open encloses the caller too (the
+    released ones merged into their parents), so that rollback would drop the caller's rows as well."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is enqueue_outbox_delivery for _savepoints, func, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(enqueue_outbox_delivery)
+
+
 # --- outbox delivery -------------------------------------------------------------------------------
 
 
@@ -412,7 +425,7 @@ def upsert_schedules(specs):
         fields.update({"repeats": -1, "args": None, "kwargs": None, "cron": None, "cluster": None})
         if not existing:
             Schedule.objects.create(func=spec["func"], next_run=spec["next_run"], **fields)
-            lines.append(f"schedule created: {spec['name']}")
+            lines.append(f"расписание создано: {spec['name']}")
             continue
         schedule = existing[0]
         changed = [name for name, value in fields.items() if getattr(schedule, name) != value]
@@ -423,7 +436,7 @@ def upsert_schedules(specs):
             for name, value in fields.items():
                 setattr(schedule, name, value)
             schedule.save()
-            lines.append(f"schedule updated: {spec['name']}")
+            lines.append(f"расписание обновлено: {spec['name']}")
         else:
-            lines.append(f"schedule ok: {spec['name']}")
+            lines.append(f"расписание без изменений: {spec['name']}")
     return lines

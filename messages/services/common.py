@@ -3,7 +3,6 @@
 import uuid
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -94,9 +93,9 @@ def _notify(event, kind, recipients):
 
 def _wake_outbox():
     """Ask the worker to deliver soon after commit; the schedule picks up anything this misses."""
-    from ..tasks import enqueue_outbox_delivery  # late: the tasks module imports the services
+    from ..tasks import enqueue_outbox_delivery_on_commit  # late: the tasks module imports the services
 
-    transaction.on_commit(enqueue_outbox_delivery)
+    enqueue_outbox_delivery_on_commit()
 
 
 def _answerer_users(message):

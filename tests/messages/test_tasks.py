@@ -346,8 +346,8 @@ def test_bootstrap_twice_leaves_one_schedule_of_each_kind(db):
         "messages.tasks.sweep_deadlines",
         "stats.services.refresh_recent",
     ]
-    assert out.getvalue().count("schedule created") == 5
-    assert out.getvalue().count("schedule ok") == 5
+    assert out.getvalue().count("расписание создано") == 5
+    assert out.getvalue().count("расписание без изменений") == 5
     by_func = {s.func: s for s in Schedule.objects.all()}
     assert (
         by_func["messages.tasks.deliver_outbox"].schedule_type,
@@ -370,7 +370,7 @@ def test_ensure_schedules_repairs_duplicates_and_edits_without_moving_next_run(d
     Schedule.objects.filter(pk=outbox.pk).update(minutes=7)
     Schedule.objects.create(func="messages.tasks.deliver_outbox", schedule_type=Schedule.MINUTES, minutes=1)
     lines = ensure_schedules()
-    assert "schedule updated: Рассылка писем (outbox), каждую минуту" in lines
+    assert "расписание обновлено: Рассылка писем (outbox), каждую минуту" in lines
     outbox = Schedule.objects.get(func="messages.tasks.deliver_outbox")
     assert outbox.minutes == 1
     assert outbox.next_run == next_run
@@ -471,3 +471,26 @@ def test_a_recipient_without_an_address_is_skipped_not_retried(smtp, citizen, ot
     assert (stats["sent"], stats["skipped"]) == (1, 1)
     assert _statuses(recipient=citizen) == [("received", "skipped")]
     assert [m["To"] for m in smtp.received()] == [other_citizen.email]
+
+
+def test_one_outbox_wake_per_transaction_none_lost_with_a_rolled_back_savepoint(
+    db, django_capture_on_commit_callbacks
+):
+    """Rows queued in one transaction wake the worker once; a wake dropped with a rolled-back savepoint
+    is registered again by the rows queued after it."""
+    from django.db import transaction
+
+    from messages.tasks import enqueue_outbox_delivery, enqueue_outbox_delivery_on_commit
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                enqueue_outbox_delivery_on_commit()
+                raise RuntimeError("the savepoint's rows are rolled back")
+        except RuntimeError:
+            pass
+        enqueue_outbox_delivery_on_commit()
+        with transaction.atomic():
+            enqueue_outbox_delivery_on_commit()
+        enqueue_outbox_delivery_on_commit()
+    assert callbacks == [enqueue_outbox_delivery]

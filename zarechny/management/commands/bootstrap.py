@@ -4,6 +4,7 @@ Reference data is only seeded where it is missing (directory/loader.py): what an
 survives every run. Schedules are code and are created or updated on every run.
 """
 
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -53,14 +54,15 @@ class Command(BaseCommand):
             raise CommandError("bootstrap --demo sets known passwords and refuses to run with DEBUG off.")
         self._update_site()
         report = load_reference_data()
+        # The output is for the administrators, so it is Russian like the rest of the platform.
         if report.created:
-            self.stdout.write("created: " + ", ".join(f"{name} {n}" for name, n in report.created.items()))
+            self.stdout.write("создано: " + ", ".join(f"{name} {n}" for name, n in report.created.items()))
         for line in report.skipped:
-            self.stdout.write(self.style.WARNING(f"skipped: {line}"))
+            self.stdout.write(self.style.WARNING(f"пропущено: {line}"))
         if report.differences:
             self.stdout.write(
-                f"{len(report.differences)} differences from fixtures/ kept as they are "
-                "(administrators' changes); `bootstrap --check` lists them."
+                f"Отличий от fixtures/: {len(report.differences)}; оставлены как есть (изменения "
+                "администраторов). Список: manage.py bootstrap --check"
             )
         self._ensure_schedules()
         if demo:
@@ -69,9 +71,9 @@ class Command(BaseCommand):
     def _check(self):
         differences = reference_data_differences()
         if not differences:
-            self.stdout.write("The reference data matches fixtures/.")
+            self.stdout.write("Справочные данные совпадают с fixtures/.")
             return
-        self.stdout.write(f"{len(differences)} differences between the database and fixtures/:")
+        self.stdout.write(f"Отличий базы от fixtures/: {len(differences)}")
         for line in differences:
             self.stdout.write(f"  {line}")
 
@@ -88,42 +90,59 @@ class Command(BaseCommand):
         for line in [*worker_schedules(), *stats_schedules()]:
             self.stdout.write(line)
 
-    @transaction.atomic
     def _demo(self):
-        from allauth.account.models import EmailAddress
+        # django-q logs a line for every wake-up it queues; the demo's come at commit and would push the
+        # logins off the screen, so they are quiet here. The logins are printed last, after the commit.
+        queue_logger = logging.getLogger("django-q")
+        level = queue_logger.level
+        queue_logger.setLevel(logging.WARNING)
+        try:
+            with transaction.atomic():
+                lines, created = self._demo_rows()
+        finally:
+            queue_logger.setLevel(level)
+        self.stdout.write(f"демонстрационных сообщений создано: {created}")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Демонстрационные входы (пароль у всех: {DEMO_PASSWORD}):"))
+        for email, what in lines:
+            self.stdout.write(f"  {email:<45} {what}")
 
+    def _demo_rows(self):
         User = get_user_model()
         lines = []
         for row, what in DEMO_OFFICIAL_ROWS.items():
             official = Official.objects.select_related("user").filter(appendix_row=row).first()
             if official is None:
                 continue  # an administrator removed this official; the demo does not bring them back
+            # A known password, nothing else: the rights (is_staff, groups) stay as an administrator left them.
             official.user.set_password(DEMO_PASSWORD)
             official.user.save(update_fields=["password"])
-            if official.role == Official.Role.ADMINISTRATOR:
-                official.user.is_staff = True
-                official.user.save(update_fields=["is_staff"])
-            # The printed login must work as printed, not stop at «Подтвердите адрес электронной почты».
-            EmailAddress.objects.update_or_create(
-                user=official.user, email=official.user.email, defaults={"verified": True, "primary": True}
-            )
+            _verify_current_address(official.user)
             lines.append((official.user.email, f"{official.user.full_name} — {what}"))
         for email, name in DEMO_CITIZENS:
             user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
             user.set_password(DEMO_PASSWORD)
             user.save()
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
+            _verify_current_address(user)
             lines.append((email, f"{name} — житель"))
         from messages.demo import create_demo_messages
         from stats.services import refresh_rollups
 
         created = create_demo_messages()
-        self.stdout.write(f"demo messages: {created} created")
         # The demo statistics page shows the demo messages at once, not after the first scheduled refresh.
         refresh_rollups()
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
-        for email, what in lines:
-            self.stdout.write(f"  {email:<45} {what}")
+        return lines, created
+
+
+def _verify_current_address(user):
+    """The printed login must work as printed, not stop at «Подтвердите адрес электронной почты»: the
+    account's current address is its verified primary one — also after an administrator changed it (the
+    old address stays, no longer primary: allauth allows one primary per account)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=user.email).update(
+        primary=False
+    )
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
+    )
