@@ -8,8 +8,9 @@ from .outbox import outbound_emails_retry
 
 # Fields that hand out rights: only a superuser sees or changes them. Administrators (the group
 # «Администраторы системы») manage reference data and officials; they must not be able to grant themselves
-# or anyone else permissions (issue 11: an administrator made themselves superuser).
-PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+# or anyone else permissions (issue 11: an administrator made themselves superuser). is_staff opens the admin
+# itself (and makes the account one only a superuser may edit), so it is a right too.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 def is_privileged(user):

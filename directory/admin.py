@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
 
-from accounts.admin import UserAdmin
+from accounts.admin import UserAdmin, is_privileged
 from accounts.emails import email_clean
 from accounts.selectors import email_is_verified
 
@@ -107,6 +107,26 @@ def check_role_may_be_granted(user):
         raise ValidationError(UNVERIFIED_ACCOUNT_MESSAGE, code="unverified")
 
 
+def may_manage_administrators(request):
+    """Only a superuser creates, changes or deletes an administrator's Official row, or gives the role:
+    the role makes the account staff and puts it in «Администраторы системы» (issue 11.3: an administrator
+    must not edit another administrator, nor make one)."""
+    return request.user.is_superuser
+
+
+def is_protected_official(official):
+    """An Official row only a superuser may touch: an administrator's, or one of an account with admin
+    access of its own."""
+    return official.role == Official.Role.ADMINISTRATOR or is_privileged(official.user)
+
+
+def role_choices_for(request, db_field, kwargs):
+    """The role field offers «администратор» to a superuser only (a POSTed value is then an invalid choice)."""
+    if db_field.name == "role" and not may_manage_administrators(request):
+        kwargs["choices"] = [c for c in Official.Role.choices if c[0] != Official.Role.ADMINISTRATOR]
+    return kwargs
+
+
 class OfficialForm(forms.ModelForm):
     """The official's change form and the inline on the account page: the same rule when a role is
     attached to an account that did not have one."""
@@ -193,6 +213,26 @@ class OfficialAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        return super().formfield_for_choice_field(
+            db_field, request, **role_choices_for(request, db_field, kwargs)
+        )
+
+    def _may_touch(self, request, obj):
+        return obj is None or may_manage_administrators(request) or not is_protected_official(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action checks the permission without an object: check every row here.
+        if not all(self._may_touch(request, official) for official in queryset.select_related("user")):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -282,9 +322,25 @@ class OfficialInline(admin.StackedInline):
     filter_horizontal = ("categories",)
     verbose_name = verbose_name_plural = "роль должностного лица"
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        return super().formfield_for_choice_field(
+            db_field, request, **role_choices_for(request, db_field, kwargs)
+        )
+
 
 class UserWithOfficialAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, OfficialInline]
+
+    def _may_touch(self, request, obj):
+        # An administrator's account without is_staff (switched off, say) is still an administrator's.
+        official = getattr(obj, "official", None) if obj is not None else None
+        if (
+            official is not None
+            and is_protected_official(official)
+            and not may_manage_administrators(request)
+        ):
+            return False
+        return super()._may_touch(request, obj)
 
 
 admin.site.unregister(get_user_model())

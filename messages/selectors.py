@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from directory.models import Official
+from zarechny.staff_mfa import needs_enrolment
 
 from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
 
@@ -13,6 +14,16 @@ def official_of(user):
         return None
     official = getattr(user, "official", None) if hasattr(user, "official") else None
     if official is None or not official.is_active:
+        return None
+    return official
+
+
+def acting_official(user):
+    """The Official row whose rights apply to this request: none while the person still has to enrol a
+    second factor (STAFF_REQUIRE_MFA, issue 11.5). Every staff read outside /office/ (a private message,
+    its photos, the staff statistics) goes through here, so a password alone never shows private data."""
+    official = official_of(user)
+    if official is None or needs_enrolment(user):
         return None
     return official
 
@@ -56,7 +67,7 @@ def messages_visible_to(user):
     scope = Q(state__in=PUBLIC_STATES)
     if user is not None and user.is_authenticated:
         scope |= Q(author=user) & ~Q(state=State.WITHDRAWN)
-        official = official_of(user)
+        official = acting_official(user)
         if official is not None:
             scope |= staff_scope_q(official)
     return Message.objects.filter(scope)

@@ -21,7 +21,7 @@ from messages import ratelimits, services
 from messages.errors import MessageActionError
 from messages.models import State
 from messages.photos import process_batch
-from messages.selectors import official_of
+from messages.selectors import acting_official
 
 from . import forms, selectors
 
@@ -31,7 +31,7 @@ def official_required(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        official = official_of(request.user)
+        official = acting_official(request.user)
         if official is None:
             raise PermissionDenied("Рабочее место доступно только ответственным должностным лицам.")
         request.official = official

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from messages.selectors import official_of
+from messages.selectors import acting_official
 
 from . import charts, selectors
 from .exports import table_csv
@@ -66,7 +66,7 @@ def public_csv(request, table):
 
 
 def _require_official(request):
-    official = official_of(request.user)
+    official = acting_official(request.user)
     if official is None:
         raise PermissionDenied("Статистика для сотрудников доступна только ответственным должностным лицам.")
     return official

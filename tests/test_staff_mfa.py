@@ -143,3 +143,50 @@ def test_staff_require_mfa_defaults_to_on_in_production(environment, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def _enrolled(user):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": generate_totp_secret()}
+    )
+
+
+def test_staff_statistics_wait_for_enrolment_too(client, moderator, mfa_required):
+    client.force_login(moderator)
+    for url in (
+        "/office/stats/",
+        "/office/stats/messages/?metric=received&year=2026",
+        "/office/stats/summary.csv?year=2026",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == ENROL, url
+    _enrolled(moderator)
+    assert client.get("/office/stats/").status_code == 200
+
+
+def test_a_private_message_and_its_photos_wait_for_enrolment(
+    client, citizen, category, moderator, mfa_required
+):
+    from messages.models import Photo
+    from tests.factories import processed_photos, submit
+
+    message = submit(citizen, category, photos=processed_photos(1))  # on moderation: not public
+    photo = Photo.objects.get(message=message)
+    urls = [
+        f"/m/{message.number}/",
+        f"/m/{message.number}/photo/{photo.token}/",
+        f"/m/{message.number}/photo/{photo.token}/thumb/",
+    ]
+    client.force_login(moderator)
+    for url in urls:
+        assert client.get(url).status_code == 404, url  # the password alone shows nothing private
+    _enrolled(moderator)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if response.streaming:  # a photo: read to the end, which closes the file
+            # (not response.close(): it sends request_finished, which closes the test's connection)
+            b"".join(response.streaming_content)

@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.shortcuts import redirect
 
 GUARDED_NAMESPACES = {"office", "admin"}
+# Everything under these paths is the back-office or the admin, whichever app serves it (the staff
+# statistics live in the stats app at /office/stats/).
+GUARDED_PREFIXES = ("/office/", "/admin/")
 
 ENROL_MESSAGE = (
     "Рабочий кабинет и администрирование открываются только после подключения двухфакторной "
@@ -45,7 +48,12 @@ class StaffMfaMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or not GUARDED_NAMESPACES.intersection(match.namespaces):
+        if match is None:
+            return None
+        guarded = GUARDED_NAMESPACES.intersection(match.namespaces) or request.path_info.startswith(
+            GUARDED_PREFIXES
+        )
+        if not guarded:
             return None
         if match.url_name == "logout" or not needs_enrolment(request.user):
             return None

@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -86,6 +87,7 @@ def message_submit(
         stored_photos = _write_image_files(Photo, photos, written)
         registration_due = add_working_days(now, REGISTRATION_WORKING_DAYS)
         with transaction.atomic():
+            _lock_active_author(author)
             message = Message.objects.create(
                 number=_next_number(now),
                 author=author,
@@ -116,6 +118,15 @@ def message_submit(
         _remove_files(written)
         raise
     return message
+
+
+def _lock_active_author(author):
+    """Serialise a submission with the deletion of its author's account (152-ФЗ, issue 11.8): the deletion
+    locks the same row, so either it sees this message and withdraws it, or this submission sees the
+    account gone. NO KEY UPDATE, like account_delete: the message's foreign key takes a key-share lock."""
+    locked = get_user_model().objects.select_for_update(no_key=True).filter(pk=author.pk, is_active=True)
+    if not locked.exists():
+        raise MessageActionError("Чтобы отправить сообщение, войдите на платформу (§3.2).", code="auth")
 
 
 @transaction.atomic

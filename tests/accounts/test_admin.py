@@ -51,14 +51,14 @@ def _change_data(user, **extra):
 def _privileges():
     group = Group.objects.get(name=ADMINISTRATORS_GROUP)
     permission = Permission.objects.get(codename="delete_user")
-    return {"is_superuser": "on", "groups": [group.pk], "user_permissions": [permission.pk]}
+    return {"is_staff": "on", "is_superuser": "on", "groups": [group.pk], "user_permissions": [permission.pk]}
 
 
 def test_group_admin_does_not_see_the_privilege_fields(client, group_admin, citizen):
     client.force_login(group_admin)
     page = client.get(reverse("admin:accounts_user_change", args=[citizen.pk])).content.decode()
     assert 'name="full_name"' in page
-    for name in ("is_superuser", "groups", "user_permissions"):
+    for name in ("is_staff", "is_superuser", "groups", "user_permissions"):
         assert f'name="{name}"' not in page
 
 
@@ -69,7 +69,7 @@ def test_group_admin_cannot_grant_rights_to_a_citizen(client, group_admin, citiz
     assert response.status_code == 302
     citizen.refresh_from_db()
     assert citizen.full_name == "Алиса П."  # the ordinary fields still work
-    assert not citizen.is_superuser
+    assert not citizen.is_superuser and not citizen.is_staff
     assert not citizen.groups.exists() and not citizen.user_permissions.exists()
 
 
@@ -114,5 +114,9 @@ def test_superuser_sees_and_grants_rights(client, superuser, group_admin, citize
     assert 'name="is_superuser"' in client.get(url).content.decode()
     assert client.post(url, _change_data(citizen, **_privileges())).status_code == 302
     citizen.refresh_from_db()
-    assert citizen.is_superuser and citizen.groups.filter(name=ADMINISTRATORS_GROUP).exists()
+    assert (
+        citizen.is_staff
+        and citizen.is_superuser
+        and citizen.groups.filter(name=ADMINISTRATORS_GROUP).exists()
+    )
     assert client.get(reverse("admin:accounts_user_change", args=[group_admin.pk])).status_code == 200

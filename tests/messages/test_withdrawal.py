@@ -163,3 +163,49 @@ def test_deletion_and_registration_at_once_either_publish_or_withdraw(citizen, c
     else:
         assert message.state == State.WITHDRAWN and message.text == ""
         assert registration[0] == "error" and registration[1].code == "wrong_state"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (DATABASE_URL)")
+def test_a_submission_racing_the_account_deletion_leaves_no_unpublished_message(citizen, category):
+    """The submission's form was read while the account existed; the deletion commits while it is being
+    saved. Either the deletion sees the message and withdraws it, or the submission is refused: never an
+    unpublished message of a deleted account (152-ФЗ)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    deleting, release = threading.Event(), threading.Event()
+
+    def delete_and_hold():
+        try:
+            with transaction.atomic():
+                account_delete(user=citizen)
+                deleting.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    outcome = []
+
+    def submit_stale_form():
+        try:
+            outcome.append(submit(citizen, category))  # `citizen` in memory is still active
+        except MessageActionError as error:
+            outcome.append(error)
+        finally:
+            connections.close_all()
+
+    deleter = threading.Thread(target=delete_and_hold)
+    deleter.start()
+    assert deleting.wait(timeout=10)
+    submitter = threading.Thread(target=submit_stale_form)
+    submitter.start()
+    submitter.join(timeout=1)  # with the author's row locked it waits for the deletion
+    release.set()
+    deleter.join(timeout=30)
+    submitter.join(timeout=30)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], MessageActionError) and outcome[0].code == "auth"
+    assert not Message.objects.filter(author=citizen).exclude(state=State.WITHDRAWN).exists()
