@@ -87,3 +87,21 @@ def test_database_down_is_a_503_maintenance_page(url, caplog):
     html = _in_layout(response)
     assert "Технические работы" in html
     assert "Server Error" not in html
+
+
+@pytest.mark.django_db
+@override_settings(
+    ROOT_URLCONF=__name__,
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    },
+)
+def test_500_without_a_static_manifest_still_answers_in_russian(caplog, tmp_path, settings):
+    # A release deployed before `collectstatic`: every {% static %} raises, the error page included.
+    settings.STATIC_ROOT = tmp_path
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.CRITICAL, logger="django.request"):
+        response = client.get("/crash/")
+    assert response.status_code == 500
+    assert "Ошибка на сервере" in response.content.decode()

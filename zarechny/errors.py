@@ -36,12 +36,24 @@ def page_not_found(request, exception=None):
     return _page("404.html", 404)
 
 
+# The last resort when even the error page cannot be rendered (e.g. a release whose static manifest is
+# missing makes every {% static %} raise): plain Russian text, no template, no static files.
+FALLBACK = (
+    '<!doctype html><html lang="ru"><meta charset="utf-8"><title>{title}</title>'
+    "<h1>{title}</h1><p>Попробуйте открыть страницу позже.</p></html>"
+)
+
+
 def server_error(request):
-    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
-        response = _page("503.html", 503)
+    down = isinstance(sys.exc_info()[1], DATABASE_DOWN)
+    try:
+        response = _page("503.html", 503) if down else _page("500.html", 500)
+    except Exception:
+        title = "Технические работы" if down else "Ошибка на сервере"
+        response = HttpResponse(FALLBACK.format(title=title), status=503 if down else 500)
+    if down:
         response["Retry-After"] = "120"
-        return response
-    return _page("500.html", 500)
+    return response
 
 
 def csrf_failure(request, reason=""):
