@@ -1,7 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.urls import reverse
+from django.shortcuts import resolve_url
 
 from .emails import email_clean
 from .outbox import outbound_email_queue
@@ -9,16 +10,16 @@ from .outbox import outbound_email_queue
 
 class AccountAdapter(DefaultAccountAdapter):
     """Where people land after logging in or signing up, unless a `next` link says otherwise:
-    officials in the back-office, citizens in their cabinet."""
+    officials in the back-office, citizens in their cabinet (settings STAFF_/CITIZEN_LOGIN_REDIRECT_URL)."""
 
     def get_login_redirect_url(self, request):
         official = getattr(request.user, "official", None)
         if official is not None and official.is_active:
-            return "/office/"
-        return reverse("portal:cabinet")
+            return resolve_url(settings.STAFF_LOGIN_REDIRECT_URL)
+        return resolve_url(settings.CITIZEN_LOGIN_REDIRECT_URL)
 
     def get_signup_redirect_url(self, request):
-        return reverse("portal:cabinet")
+        return resolve_url(settings.CITIZEN_LOGIN_REDIRECT_URL)
 
     def clean_email(self, email):
         """Every address allauth takes from a person (sign-up, password reset, e-mail change) becomes the

@@ -14,6 +14,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from directory.models import Category, Official, Organization, RejectionReason
 
+from . import links
+
 
 def private_storage():
     return storages["private"]
@@ -128,7 +130,7 @@ class Message(ConcurrentTransitionMixin, models.Model):
         return f"№ {self.number}"
 
     def get_absolute_url(self):
-        return f"/m/{self.number}/"
+        return links.page_path("message", number=self.number)
 
     @property
     def is_public(self):

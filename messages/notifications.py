@@ -17,13 +17,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from directory.models import Official, RejectionReason
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
-from . import selectors
+from . import links, selectors
 from .models import Answer, Notification, StaffDigest
 
 logger = logging.getLogger(__name__)
@@ -52,13 +51,13 @@ def site_url(path=""):
 
 
 def message_url(message):
-    return site_url(f"/m/{message.number}/")
+    return site_url(links.page_path("message", number=message.number))
 
 
 def office_url(view="home", **kwargs):
-    """An absolute link into the back-office. The one place that builds staff links; by URL name, so a
-    moved page cannot leave a dead link in the mail."""
-    return site_url(reverse(f"office:{view}", kwargs=kwargs or None))
+    """An absolute link into the back-office. The one place that builds staff links; the staff face says where
+    its pages are (messages/links.py), so a moved page cannot leave a dead link in the mail."""
+    return site_url(links.page_path(f"staff_{view}", **kwargs))
 
 
 def staff_message_url(message, *, to_answer):

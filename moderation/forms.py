@@ -3,7 +3,7 @@
 from django import forms
 
 from directory.models import Organization, RejectionReason
-from messages.forms import MultipleFileField
+from messages.fields import MultipleFileField
 from messages.models import ANSWER_TEXT_MAX_LENGTH, Answer
 from messages.photos import MAX_FILES
 

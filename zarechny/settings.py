@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "directory",
     "messages.apps.MessagesConfig",
+    "portal",
     "moderation",
     "stats",
 ]
@@ -142,6 +143,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# Where accounts/adapter.py lands people after login or sign-up: the faces' pages, named here so that the
+# accounts app never names a face (tests/test_layers.py). URL names or paths (resolve_url).
+CITIZEN_LOGIN_REDIRECT_URL = "portal:cabinet"
+STAFF_LOGIN_REDIRECT_URL = "office:home"
 SITE_ID = 1
 
 # django-allauth: the email address is the login (accounts.User has no username).

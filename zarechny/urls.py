@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import admin_login
+from accounts.login import admin_login
 
 from . import health
 
@@ -19,8 +19,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("office/", include("moderation.urls")),
     path("", include("stats.urls")),
-    path("", include("messages.urls")),
-    path("", include("directory.urls")),
+    path("", include("portal.urls")),
+    path("", include("portal.pages_urls")),
 ]
 
 if settings.DEBUG:

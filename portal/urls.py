@@ -18,6 +18,6 @@ urlpatterns = [
     path("m/<str:number>/attachment/<uuid:token>/thumb/", views.attachment_thumb, name="attachment_thumb"),
     path("cabinet/", views.cabinet, name="cabinet"),
     path("cabinet/notifications/", views.notifications, name="notifications"),
-    # Profile, account deletion and the consent text (accounts/urls.py), in this namespace.
-    path("", include("accounts.urls")),
+    # Profile, account deletion and the consent text (portal/account_urls.py), in this namespace.
+    path("", include("portal.account_urls")),
 ]

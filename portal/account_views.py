@@ -1,16 +1,14 @@
-from urllib.parse import urlencode
+"""The portal's account pages beyond allauth's: profile, account deletion, the consent text. The rules and
+writes are the accounts app's (accounts/services.py); this face only renders them."""
 
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import services
-from .forms import AccountDeleteForm, ProfileForm
+from accounts import services
+from accounts.forms import AccountDeleteForm, ProfileForm
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -51,18 +49,3 @@ def account_delete(request):
 @require_safe
 def consent_text(request):
     return render(request, "portal/consent.html")
-
-
-@require_safe
-def admin_login(request):
-    """The admin has no login of its own: one login page for everyone, with allauth's rate limits, e-mail
-    verification and the second factor. Installed at the admin's login URL (zarechny/urls.py)."""
-    target = request.GET.get(REDIRECT_FIELD_NAME, "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        target = reverse("admin:index")
-    if request.user.is_authenticated:
-        if request.user.is_active and request.user.is_staff:
-            return redirect(target)
-        # Logged in without admin rights: sending them to the login page again would loop back here.
-        raise PermissionDenied
-    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: target})}")

@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Category, Organization, Topic
-
-from .models import PUBLIC_STATES
-from .photos import MAX_FILES
+from messages.fields import MultipleFileField
+from messages.models import PUBLIC_STATES
+from messages.photos import MAX_FILES
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 NUMBER_RE = re.compile(r"^(\d{4})\s*[-–/]\s*(\d{1,9})$")
@@ -24,24 +24,6 @@ def normalise_number(raw):
     if not match:
         return None
     return f"{match.group(1)}-{int(match.group(2)):06d}"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the photo pipeline (messages.photos) does the real checks."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/tiff"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 def grouped_category_choices(categories):

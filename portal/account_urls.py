@@ -1,8 +1,8 @@
-"""Account pages beyond allauth's. Included by messages/urls.py, so the names live in "portal:"."""
+"""The portal's account pages beyond allauth's. Included by portal/urls.py, so the names live in "portal:"."""
 
 from django.urls import path
 
-from . import views
+from . import account_views as views
 
 urlpatterns = [
     path("cabinet/profile/", views.profile, name="profile"),

@@ -4,8 +4,8 @@ from django import forms, template
 from django.conf import settings
 from django.db.models import Q
 
-from ..models import Notification
-from ..selectors import official_of
+from messages.models import Notification
+from messages.selectors import official_of
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from . import selectors
+from directory import selectors
 
 
 @require_safe

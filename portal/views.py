@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
+from messages import ratelimits, selectors, services
+from messages.errors import MessageActionError
+from messages.models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
+from messages.photos import process_batch
 
-from . import ratelimits, selectors, services
-from .errors import MessageActionError
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
-from .models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
-from .photos import process_batch
 
 PAGE_SIZE = 20
 GUEST_COOKIE = "zg_guest"
