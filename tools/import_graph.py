@@ -224,6 +224,7 @@ def violations(found):
 def main(argv):
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zarechny.settings")
+    os.environ.setdefault("DEBUG", "1")  # a developer tool: the settings need no production secrets
     import django
 
     django.setup()
