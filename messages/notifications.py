@@ -25,6 +25,7 @@ from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
 from . import selectors
 from .models import Answer, Notification, StaffDigest
+from .outbox import enqueue_outbox_delivery_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def notifications_retry(*, notification_ids, now=None):
     never touched, so "retry" cannot mail a notice twice (messages/tasks.py).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         count = Notification.objects.filter(
             pk__in=list(notification_ids),
             email_status=Notification.EmailStatus.FAILED,
@@ -171,8 +172,6 @@ def notifications_retry(*, notification_ids, now=None):
             last_error="",
         )
         if count:
-            from .tasks import enqueue_outbox_delivery_on_commit
-
             enqueue_outbox_delivery_on_commit()
     return count
 

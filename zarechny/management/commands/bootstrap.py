@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from directory.loader import load_reference_data, reference_data_differences
 from directory.models import Official
+from messages.services.transactions import services_in_one_transaction
 
 DEMO_PASSWORD = "zarechny-demo"
 # Appendix 2 rows that get a known password in demo mode: one person per role worth trying.
@@ -97,7 +97,7 @@ class Command(BaseCommand):
         level = queue_logger.level
         queue_logger.setLevel(logging.WARNING)
         try:
-            with transaction.atomic():
+            with services_in_one_transaction():
                 lines, created = self._demo_rows()
         finally:
             queue_logger.setLevel(level)
