@@ -75,3 +75,28 @@ def account_delete(*, user: User, now: datetime | None = None) -> User:
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "show_name_publicly", "is_active", "password"])
     return user
+
+
+def account_ensure(*, email: str, full_name: str) -> User:
+    """The account with this address, created (without a usable password) if there is none."""
+    user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+    return user
+
+
+def account_password_set(*, user: User, password: str) -> None:
+    """A known password (the demo logins of `bootstrap --demo`); nothing else of the account changes."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def address_confirm_current(*, user: User) -> None:
+    """The printed login must work as printed, not stop at «Подтвердите адрес электронной почты»: the
+    account's current address is its verified primary one — also after an administrator changed it (the
+    old address stays, no longer primary: allauth allows one primary per account)."""
+    EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=user.email).update(
+        primary=False
+    )
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
+    )
