@@ -45,7 +45,7 @@ def _record_decision(proposal: TopicProposal, status: str, actor: "User", commen
     return proposal
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # an entry point: one proposal, one decision
 def topic_proposal_accept(*, proposal_id: int, actor: "User", comment: str = "") -> TopicProposal:
     """§2.7: apply an accepted proposal — create or change the topic and category it names."""
     proposal = _pending_locked(proposal_id)
@@ -69,7 +69,7 @@ def topic_proposal_accept(*, proposal_id: int, actor: "User", comment: str = "")
     return _record_decision(proposal, TopicProposal.Status.ACCEPTED, actor, comment)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # an entry point: one proposal, one decision
 def topic_proposal_decline(*, proposal_id: int, actor: "User", comment: str = "") -> TopicProposal:
     return _record_decision(_pending_locked(proposal_id), TopicProposal.Status.DECLINED, actor, comment)
 
