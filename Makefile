@@ -30,6 +30,7 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint:

@@ -1,6 +1,7 @@
 """Writes on accounts: consent records, profile settings, account deletion."""
 
 import uuid
+from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -17,7 +18,9 @@ class AccountError(Exception):
     """An account action that is not allowed; `str(error)` is the Russian text for the person."""
 
 
-def consent_record(*, user, ip_address=None, version=None, now=None):
+def consent_record(
+    *, user: User, ip_address: str | None = None, version: str | None = None, now: datetime | None = None
+) -> ConsentRecord:
     """152-ФЗ ст. 9: store which text version the person agreed to, when and from which address."""
     return ConsentRecord.objects.create(
         user=user,
@@ -28,19 +31,19 @@ def consent_record(*, user, ip_address=None, version=None, now=None):
     )
 
 
-def profile_update(*, user, full_name, show_name_publicly):
+def profile_update(*, user: User, full_name: str, show_name_publicly: bool) -> User:
     user.full_name = (full_name or "").strip()
     user.show_name_publicly = bool(show_name_publicly)
     user.save(update_fields=["full_name", "show_name_publicly"])
     return user
 
 
-def is_deleted(user):
+def is_deleted(user: User | None) -> bool:
     return user is not None and user.email.endswith("@" + TOMBSTONE_DOMAIN)
 
 
 @transaction.atomic
-def account_delete(*, user, now=None):
+def account_delete(*, user: User, now: datetime | None = None) -> User:
     """Remove a citizen's personal data but keep the User row.
 
     The row stays so that the person's messages keep their author (shown as anonymous: the name is
@@ -72,3 +75,28 @@ def account_delete(*, user, now=None):
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "show_name_publicly", "is_active", "password"])
     return user
+
+
+def account_ensure(*, email: str, full_name: str) -> User:
+    """The account with this address, created (without a usable password) if there is none."""
+    user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+    return user
+
+
+def account_password_set(*, user: User, password: str) -> None:
+    """A known password (the demo logins of `bootstrap --demo`); nothing else of the account changes."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def address_confirm_current(*, user: User) -> None:
+    """The printed login must work as printed, not stop at «Подтвердите адрес электронной почты»: the
+    account's current address is its verified primary one — also after an administrator changed it (the
+    old address stays, no longer primary: allauth allows one primary per account)."""
+    EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=user.email).update(
+        primary=False
+    )
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
+    )

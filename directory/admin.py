@@ -2,9 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
@@ -14,7 +13,6 @@ from accounts.emails import email_clean
 from accounts.selectors import email_is_verified
 
 from . import routing, services
-from .loader import ADMINISTRATORS_GROUP
 from .models import (
     AnswerTemplate,
     CalendarOverride,
@@ -175,25 +173,20 @@ class OfficialCreationForm(forms.ModelForm):
             self.add_error("categories", "Мониторинг и администрирование не привязываются к категориям.")
         return cleaned
 
-    @transaction.atomic
     def save(self, commit=True):
-        user = getattr(self, "existing_user", None)
-        if user is None:
-            user = get_user_model()(
-                email=self.cleaned_data["email"], full_name=self.cleaned_data["full_name"]
-            )
-            user.set_unusable_password()
-        elif not user.full_name:
-            user.full_name = self.cleaned_data["full_name"]
-        if self.cleaned_data["role"] == Official.Role.ADMINISTRATOR:
-            user.is_staff = True
-        user.save()
-        if self.cleaned_data["role"] == Official.Role.ADMINISTRATOR:
-            group = Group.objects.filter(name=ADMINISTRATORS_GROUP).first()
-            if group is not None:
-                user.groups.add(group)
-        self.instance.user = user
-        return super().save(commit=commit)
+        cleaned = self.cleaned_data
+        self.instance = services.official_create(
+            email=cleaned["email"],
+            full_name=cleaned["full_name"],
+            user=getattr(self, "existing_user", None),
+            organization=cleaned["organization"],
+            position=cleaned["position"],
+            role=cleaned["role"],
+            categories=cleaned["categories"],
+            is_active=cleaned["is_active"],
+        )
+        self.save_m2m = lambda: None  # the service set the categories; the admin calls this after save_model
+        return self.instance
 
 
 @admin.register(Official)
@@ -213,6 +206,10 @@ class OfficialAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
+
+    def save_model(self, request, obj, form, change):
+        if change:  # a new official was written by services.official_create (OfficialCreationForm.save)
+            super().save_model(request, obj, form, change)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         return super().formfield_for_choice_field(

@@ -22,9 +22,9 @@ from django.db import transaction
 from accounts.selectors import email_is_verified
 
 from .models import AnswerTemplate, Category, FaqEntry, Official, Organization, RejectionReason, Topic
+from .services import ADMINISTRATORS_GROUP  # beside official_create; bootstrap, tests use it here
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-ADMINISTRATORS_GROUP = "Администраторы системы"
 
 
 def _crud(app_model, actions="add change delete view"):

@@ -103,7 +103,7 @@ class Category(models.Model):
     def natural_key(self):
         return (self.key,)
 
-    def executing_organizations(self):
+    def executing_organizations(self) -> list["Organization"]:
         """Organisations a moderator may route this category to: the responsible one first."""
         others = [
             o for o in self.participating_organizations.all() if o.pk != self.responsible_organization_id

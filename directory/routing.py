@@ -8,23 +8,28 @@
   but no executor («Освещение» at МП «Горэлектросеть»: its director moderates and answers).
 """
 
-from django.db.models import Q
+from typing import Any
 
-from .models import Category, Official
+from django.db.models import Q, QuerySet
+
+from .models import Category, Official, Organization
 
 
-def active_officials():
+def active_officials() -> QuerySet[Official]:
+    """Officials whose role and account are both active: only they moderate or answer."""
     return Official.objects.filter(is_active=True, user__is_active=True)
 
 
-def category_moderators(category, *, include_supervisors=False):
+def category_moderators(category: Category, *, include_supervisors: bool = False) -> QuerySet[Official]:
+    """Who moderates the category: its moderators (and, if asked, the supervisors)."""
     role_q = Q(role=Official.Role.MODERATOR, categories=category)
     if include_supervisors:
         role_q |= Q(role=Official.Role.SUPERVISOR)
     return active_officials().filter(role_q).distinct()
 
 
-def category_answerers(category, organization):
+def category_answerers(category: Category, organization: Organization | None) -> QuerySet[Official]:
+    """Who may answer a message of the category routed to the organization."""
     return (
         active_officials()
         .filter(
@@ -36,7 +41,7 @@ def category_answerers(category, organization):
     )
 
 
-def can_moderate(official, category):
+def can_moderate(official: Official | None, category: Category) -> bool:
     if official is None or not official.is_active:
         return False
     if official.role == Official.Role.SUPERVISOR:
@@ -44,7 +49,7 @@ def can_moderate(official, category):
     return official.role == Official.Role.MODERATOR and official.categories.filter(pk=category.pk).exists()
 
 
-def can_answer(official, category, organization):
+def can_answer(official: Official | None, category: Category, organization: Organization | None) -> bool:
     if official is None or not official.is_active or organization is None:
         return False
     if official.organization_id != organization.pk:
@@ -54,7 +59,7 @@ def can_answer(official, category, organization):
     )
 
 
-def coverage():
+def coverage() -> list[dict[str, Any]]:
     """For every category: its moderators and, per organisation it can be routed to, who answers.
 
     Feeds the admin's "who handles what" page; a gap (nobody to moderate or to answer) is flagged there.
@@ -66,11 +71,11 @@ def coverage():
     )
     officials = list(active_officials().select_related("user", "organization").prefetch_related("categories"))
     supervisors = [o for o in officials if o.role == Official.Role.SUPERVISOR]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for category in categories:
         serving = [o for o in officials if any(c.pk == category.pk for c in o.categories.all())]
         moderators = [o for o in serving if o.role == Official.Role.MODERATOR]
-        organizations = []
+        organizations: list[dict[str, Any]] = []
         for org in category.executing_organizations():
             answerers = [
                 o

@@ -1,17 +1,17 @@
 """Reads of reference data that pages share."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from .models import Category, FaqEntry, Official, Organization, Topic
 
 
-def active_topics_with_categories():
+def active_topics_with_categories() -> QuerySet[Topic]:
     return Topic.objects.filter(is_active=True).prefetch_related(
         Prefetch("categories", queryset=Category.objects.filter(is_active=True).order_by("order", "name"))
     )
 
 
-def public_organizations():
+def public_organizations() -> QuerySet[Organization]:
     """Organisations with the categories they handle, as responsible or participating (§1.2 справочные данные)."""
     active = Category.objects.filter(is_active=True).order_by("topic__order", "order")
     return Organization.objects.filter(is_active=True).prefetch_related(
@@ -28,7 +28,7 @@ def public_organizations():
     )
 
 
-def faq_by_topic():
+def faq_by_topic() -> QuerySet[Topic]:
     """§2.5: the published typical questions, grouped topic → category, in three queries."""
     published = FaqEntry.objects.filter(is_published=True).order_by("order", "id")
     categories = (
@@ -41,7 +41,7 @@ def faq_by_topic():
     )
 
 
-def open_category(key):
+def open_category(key: str) -> Category | None:
     """A category that accepts messages now (active, in an active topic), by its key; None otherwise."""
     if not key:
         return None
@@ -52,7 +52,7 @@ def open_category(key):
     )
 
 
-def category_faq(category):
+def category_faq(category: Category | None) -> list[FaqEntry]:
     """§2.5: the typical questions of one category, shown before the citizen writes."""
     if category is None:
         return []

@@ -33,7 +33,7 @@ def _production_calendar(year: int) -> holidays.HolidayBase:
     (and an observed day can spill over New Year). `expand=False` keeps the instance read-only after
     construction, so threads can share it.
     """
-    return holidays.RU(years=range(year - 1, year + 2), expand=False)
+    return holidays.RU(years=range(year - 1, year + 2), expand=False)  # type: ignore[no-untyped-call]
 
 
 class WorkingCalendar:

@@ -12,8 +12,8 @@ class MessagesConfig(AppConfig):
         from accounts.signals import account_deleting
 
         from . import ratelimits
+        from .outbox import enqueue_outbox_delivery
         from .receivers import withdraw_unpublished_messages
-        from .tasks import enqueue_outbox_delivery
 
         # A mistyped RATE_LIMIT_* stops start-up with one line, not the first submission with a 500.
         ratelimits.check_settings()

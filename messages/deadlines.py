@@ -21,7 +21,8 @@ from directory import routing
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
 from .models import AWAITING_ANSWER_STATES, DeadlineNotice, Message, MessageEvent, Notification, State
-from .services.common import _event, _notify
+from .services.common import notify, record_event
+from .services.transactions import service_atomic
 
 STAGE_FIELD = {
     DeadlineNotice.Stage.REGISTRATION: "registration_due",
@@ -79,7 +80,7 @@ def deadline_notice_send(*, message, stage, kind, now=None):
     """
     now = now or timezone.now()
     pk = message.pk if isinstance(message, Message) else message
-    with transaction.atomic():
+    with service_atomic():
         try:
             message = (
                 Message.objects.select_for_update(of=("self",))
@@ -97,7 +98,7 @@ def deadline_notice_send(*, message, stage, kind, now=None):
             return None  # too late to remind: the escalation speaks instead
         if DeadlineNotice.objects.filter(message=message, stage=stage, kind=kind, due=due).exists():
             return None
-        event = _event(
+        event = record_event(
             message,
             EVENT_KIND[kind],
             actor=None,
@@ -113,7 +114,7 @@ def deadline_notice_send(*, message, stage, kind, now=None):
         except IntegrityError:
             transaction.set_rollback(True)
             return None
-        _notify(event, NOTIFICATION_KIND[kind], _recipients(message, stage, kind))
+        notify(event, NOTIFICATION_KIND[kind], _recipients(message, stage, kind))
     return notice
 
 

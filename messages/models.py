@@ -138,31 +138,31 @@ class Message(ConcurrentTransitionMixin, models.Model):
 
     # Transitions (DESIGN.md): the services call these under a row lock; nobody else does.
     @transition(field=state, source=State.SUBMITTED, target=State.REGISTERED)
-    def register(self):
+    def register(self) -> None:
         pass
 
     @transition(field=state, source=State.SUBMITTED, target=State.REJECTED)
-    def reject(self):
+    def reject(self) -> None:
         pass
 
     @transition(field=state, source=State.REJECTED, target=State.SUBMITTED)
-    def resubmit(self):
+    def resubmit(self) -> None:
         pass
 
     @transition(field=state, source=[State.REGISTERED, State.REWORK], target=State.ANSWERED)
-    def answer(self):
+    def answer(self) -> None:
         pass
 
     @transition(field=state, source=State.ANSWERED, target=State.CLOSED)
-    def close(self):
+    def close(self) -> None:
         pass
 
     @transition(field=state, source=State.ANSWERED, target=State.REWORK)
-    def send_to_rework(self):
+    def send_to_rework(self) -> None:
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.REJECTED], target=State.WITHDRAWN)
-    def withdraw(self):
+    def withdraw(self) -> None:
         pass
 
 

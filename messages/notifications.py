@@ -24,6 +24,7 @@ from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
 from . import links, selectors
 from .models import Answer, Notification, StaffDigest
+from .outbox import enqueue_outbox_delivery_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def notifications_retry(*, notification_ids, now=None):
     never touched, so "retry" cannot mail a notice twice (messages/tasks.py).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         count = Notification.objects.filter(
             pk__in=list(notification_ids),
             email_status=Notification.EmailStatus.FAILED,
@@ -170,8 +171,6 @@ def notifications_retry(*, notification_ids, now=None):
             last_error="",
         )
         if count:
-            from .tasks import enqueue_outbox_delivery_on_commit
-
             enqueue_outbox_delivery_on_commit()
     return count
 

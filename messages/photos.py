@@ -27,7 +27,7 @@ import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -474,7 +474,8 @@ def _high_depth_to_l(img: Image.Image) -> Image.Image:
         img = Image.frombytes("I;16" if sys.byteorder == "little" else "I;16B", img.size, img.tobytes())
     if img.mode != "F":
         img = img.convert("I")
-    low, high = img.getextrema()
+    # A single-band image (I or F after the conversion above) gives numbers, not per-band tuples.
+    low, high = cast(tuple[float, float], img.getextrema())
     if mode.startswith("I;16"):
         scale, offset = 255 / 65535, 0.0
     elif mode == "I" and low >= 0 and high <= 255:

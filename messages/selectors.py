@@ -1,24 +1,33 @@
 """Every read whose result depends on who is asking. The scoping rules live here and nowhere else."""
 
-from django.db.models import Q
+from typing import TYPE_CHECKING, Any
 
-from directory.models import Official
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
 from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def official_of(user):
+    # Who is asking: an account, the anonymous visitor of a request, or nobody (the worker).
+    Person = User | AnonymousUser | None
+
+
+def official_of(user: "Person") -> Official | None:
     """The active Official row of a user, or None (citizens, guests, retired officials)."""
     if user is None or not user.is_authenticated:
         return None
-    official = getattr(user, "official", None) if hasattr(user, "official") else None
+    official: Official | None = getattr(user, "official", None) if hasattr(user, "official") else None
     if official is None or not official.is_active:
         return None
     return official
 
 
-def acting_official(user):
+def acting_official(user: "Person") -> Official | None:
     """The Official row whose rights apply to this request: none while the person still has to enrol a
     second factor (STAFF_REQUIRE_MFA, issue 11.5). Every staff read outside /office/ (a private message,
     its photos, the staff statistics) goes through here, so a password alone never shows private data."""
@@ -28,16 +37,16 @@ def acting_official(user):
     return official
 
 
-def public_messages():
+def public_messages() -> QuerySet[Message]:
     """§4.8: registered messages and everything after are public; nothing before or rejected."""
     return Message.objects.filter(state__in=PUBLIC_STATES)
 
 
-def _category_ids(official):
+def _category_ids(official: Official) -> QuerySet[Category, Any]:
     return official.categories.values("pk")
 
 
-def staff_scope_q(official):
+def staff_scope_q(official: Official | None) -> Q:
     """The back-office scope of an official: what they may open and act on.
 
     Never a withdrawn message (152-ФЗ: its author withdrew the consent; nothing is left to work on).
@@ -45,7 +54,7 @@ def staff_scope_q(official):
     return _staff_scope_q(official) & ~Q(state=State.WITHDRAWN)
 
 
-def _staff_scope_q(official):
+def _staff_scope_q(official: Official | None) -> Q:
     if official is None:
         return Q(pk__in=[])
     if official.role == Official.Role.SUPERVISOR:
@@ -62,7 +71,7 @@ def _staff_scope_q(official):
     return Q(pk__in=[])
 
 
-def messages_visible_to(user):
+def messages_visible_to(user: "Person") -> QuerySet[Message]:
     """What a person may open: public messages, their own (not withdrawn), and (staff) their scope."""
     scope = Q(state__in=PUBLIC_STATES)
     if user is not None and user.is_authenticated:
@@ -73,11 +82,12 @@ def messages_visible_to(user):
     return Message.objects.filter(scope)
 
 
-def staff_messages(official):
+def staff_messages(official: Official | None) -> QuerySet[Message]:
+    """Every message in the official's back-office scope (`staff_scope_q`)."""
     return Message.objects.filter(staff_scope_q(official))
 
 
-def moderator_queue(official):
+def moderator_queue(official: Official | None) -> QuerySet[Message]:
     """§5.4: submitted messages waiting for a decision, oldest deadline first."""
     if official is None:
         return Message.objects.none()
@@ -89,7 +99,7 @@ def moderator_queue(official):
     return queue.filter(category__in=_category_ids(official)).order_by("registration_due", "id")
 
 
-def executor_queue(official):
+def executor_queue(official: Official | None) -> QuerySet[Message]:
     """§6.2, §7.3: messages the official's organisation owes an answer to, in the official's categories.
 
     Moderators are included: Appendix 2 leaves some categories with moderators only, and they answer
@@ -104,7 +114,8 @@ def executor_queue(official):
     ).order_by("answer_due", "id")
 
 
-def messages_of_author(user):
+def messages_of_author(user: "Person") -> QuerySet[Message]:
+    """The author's own messages (not withdrawn): the citizen's «Мои сообщения»."""
     if user is None or not user.is_authenticated:
         return Message.objects.none()
     return Message.objects.filter(author=user).exclude(state=State.WITHDRAWN)

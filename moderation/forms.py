@@ -2,7 +2,7 @@
 
 from django import forms
 
-from directory.models import Organization, RejectionReason
+from directory.models import Category, Organization, RejectionReason
 from messages.fields import MultipleFileField
 from messages.models import ANSWER_TEXT_MAX_LENGTH, Answer
 from messages.photos import MAX_FILES
@@ -20,7 +20,9 @@ class ActionForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    category = forms.ModelChoiceField(queryset=None, required=False, label="Категория", empty_label="Все")
+    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="Категория", empty_label="Все"
+    )
     submitted_from = forms.DateField(
         required=False, label="Поступило с", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -41,7 +43,7 @@ class RegisterForm(ActionForm):
         label="Организация-исполнитель",
         help_text="По умолчанию — ответственная организация категории (§2.7).",
     )
-    category = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label="Категория",

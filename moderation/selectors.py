@@ -6,10 +6,12 @@ import math
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Prefetch, Q, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,12 +30,12 @@ EARLIER_MESSAGES_LIMIT = 10
 QUEUE_PAGE_SIZE = 50
 
 
-def end_of_today(now):
+def end_of_today(now: datetime) -> datetime:
     local = timezone.localtime(now)
     return timezone.make_aware(datetime.combine(local.date(), time.max), local.tzinfo)
 
 
-def _deadline_counts(queryset, due_field, now):
+def _deadline_counts(queryset: QuerySet[Message], due_field: str, now: datetime) -> dict[str, int]:
     """Total, due today (not yet overdue) and overdue, in one query."""
     return queryset.order_by().aggregate(
         total=Count("pk"),
@@ -42,16 +44,16 @@ def _deadline_counts(queryset, due_field, now):
     )
 
 
-def can_moderate_anything(official):
+def can_moderate_anything(official: Official) -> bool:
     return official.role in (Official.Role.MODERATOR, Official.Role.SUPERVISOR)
 
 
-def can_answer_anything(official):
+def can_answer_anything(official: Official) -> bool:
     return official.role in (Official.Role.EXECUTOR, Official.Role.MODERATOR)
 
 
-def home_summary(official, now):
-    summary = {}
+def home_summary(official: Official, now: datetime) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
     if can_moderate_anything(official):
         summary["moderation"] = _deadline_counts(scoped.moderator_queue(official), "registration_due", now)
         summary["reassign_requests"] = pending_reassign_requests(official).count()
@@ -62,7 +64,7 @@ def home_summary(official, now):
     return summary
 
 
-def moderatable_categories(official):
+def moderatable_categories(official: Official) -> QuerySet[Category]:
     """The categories a moderator can pick in filters and when correcting a category."""
     categories = Category.objects.filter(is_active=True).select_related("topic")
     if official.role == Official.Role.SUPERVISOR:
@@ -72,7 +74,13 @@ def moderatable_categories(official):
     return categories.none()
 
 
-def moderation_queue(official, *, category=None, submitted_from=None, submitted_to=None):
+def moderation_queue(
+    official: Official | None,
+    *,
+    category: Category | None = None,
+    submitted_from: date | None = None,
+    submitted_to: date | None = None,
+) -> QuerySet[Message]:
     queue = scoped.moderator_queue(official)
     if category is not None:
         queue = queue.filter(category=category)
@@ -83,11 +91,11 @@ def moderation_queue(official, *, category=None, submitted_from=None, submitted_
     return queue.select_related("category", "author").annotate(photo_count=Count("photos"))
 
 
-def answer_queue(official):
+def answer_queue(official: Official | None) -> QuerySet[Message]:
     return scoped.executor_queue(official).select_related("category", "executing_organization")
 
 
-def overdue_messages(official, now):
+def overdue_messages(official: Official | None, now: datetime) -> QuerySet[Message]:
     """Messages past a deadline and still in that state: registration (§5.4) or answer (§6.2, §7.3)."""
     return scoped.staff_messages(official).filter(
         Q(state=State.SUBMITTED, registration_due__lt=now)
@@ -111,15 +119,15 @@ class OverdueGroup:
     total: int
 
 
-def overdue_board(official, now):
+def overdue_board(official: Official | None, now: datetime) -> Any:
     """Overdue messages grouped by organisation, then stage. Submitted messages have no executor yet:
     they are listed under the category's responsible organisation, whose moderators are late.
     """
     rows = overdue_messages(official, now).select_related(
         "category__responsible_organization", "executing_organization"
     )
-    grouped = {}
-    messages = list(rows)
+    grouped: dict[Any, Any] = {}
+    messages: list[Any] = list(rows)  # each gets `due` (and `days_late`) set below
     for message in messages:
         if message.state == State.SUBMITTED:
             organization = message.category.responsible_organization
@@ -139,7 +147,7 @@ def overdue_board(official, now):
     return groups
 
 
-def _count_working_days_late(messages, now):
+def _count_working_days_late(messages: Sequence[Any], now: datetime) -> None:
     """Set `days_late`: the working days after the (Moscow) due date up to today — the deadlines are in
     working days (§5.4, §6.2, §7.3), so lateness is too. One calendar read for the whole board."""
     if not messages:
@@ -151,7 +159,7 @@ def _count_working_days_late(messages, now):
         message.days_late = len(working_days) - bisect_right(working_days, local_date(message.due))
 
 
-def pending_reassign_requests(official):
+def pending_reassign_requests(official: Official | None) -> QuerySet[Message]:
     """Messages an answerer asked to route elsewhere and no moderator has reassigned since."""
     requested = Q(events__kind=MessageEvent.Kind.REASSIGN_REQUESTED)
     reassigned = Q(events__kind=MessageEvent.Kind.REASSIGNED)
@@ -172,7 +180,7 @@ def pending_reassign_requests(official):
 # --- one message ---------------------------------------------------------------------------------
 
 
-def _with_details(queryset):
+def _with_details(queryset: QuerySet[Message]) -> QuerySet[Message]:
     return queryset.select_related(
         "category__topic", "category__responsible_organization", "author", "executing_organization"
     ).prefetch_related(
@@ -188,7 +196,7 @@ def _with_details(queryset):
     )
 
 
-def staff_message(official, number):
+def staff_message(official: Official | None, number: str) -> Message:
     """A message the official may open in the back-office; anything outside their scope is a 404."""
     try:
         return _with_details(scoped.staff_messages(official)).get(number=number)
@@ -196,7 +204,7 @@ def staff_message(official, number):
         raise Http404("Сообщение не найдено или не относится к вашим категориям.") from None
 
 
-def answerable_message(official, number):
+def answerable_message(official: Official | None, number: str) -> Message:
     """A message waiting for this official's answer (executor queue scope), else 404."""
     try:
         return _with_details(scoped.executor_queue(official)).get(number=number)
@@ -204,7 +212,7 @@ def answerable_message(official, number):
         raise Http404("Сообщение не ожидает вашего ответа.") from None
 
 
-def message_by_number_for(user, number):
+def message_by_number_for(user: Any, number: str) -> Message | None:
     """Resolve a number typed by staff (the original of a duplicate) within what they may open."""
     number = (number or "").strip().lstrip("№").strip()
     if not number:
@@ -212,7 +220,7 @@ def message_by_number_for(user, number):
     return scoped.messages_visible_to(user).filter(number=number).first()
 
 
-def earlier_messages_of_author(user, official, message):
+def earlier_messages_of_author(user: Any, official: Official | None, message: Message) -> QuerySet[Message]:
     """The author's other messages the staff member may open, newest first (spam, repeated reports).
 
     `in_scope` tells whether the back-office page can be opened; otherwise the public page is linked.
@@ -232,15 +240,15 @@ def earlier_messages_of_author(user, official, message):
     )
 
 
-def active_rejection_reasons():
+def active_rejection_reasons() -> QuerySet[RejectionReason]:
     return RejectionReason.objects.filter(is_active=True)
 
 
-def duplicate_reason():
+def duplicate_reason() -> RejectionReason | None:
     return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()
 
 
-def answer_templates(category):
+def answer_templates(category: Category) -> QuerySet[AnswerTemplate]:
     return AnswerTemplate.objects.filter(category=category).order_by("kind", "title")
 
 
@@ -252,26 +260,27 @@ _ADDRESS_NOISE = re.compile(
 )
 
 
-def normalise_address(address):
+def normalise_address(address: str | None) -> str:
     text = (address or "").lower().replace("ё", "е")
     text = _ADDRESS_NOISE.sub(" ", text)
     return " ".join(_WORD.findall(text))
 
 
-def _stems(text):
+def _stems(text: str | None) -> set[str]:
     # A crude stemmer is enough to match "яма"/"ямы", "дороге"/"дорога": the first five letters of
     # words longer than three. The moderator decides; this only surfaces candidates.
     return {word[:5] for word in _WORD.findall((text or "").lower().replace("ё", "е")) if len(word) > 3}
 
 
-def text_similarity(a, b):
+def text_similarity(a: str | None, b: str | None) -> float:
     stems_a, stems_b = _stems(a), _stems(b)
     if not stems_a or not stems_b:
         return 0.0
     return len(stems_a & stems_b) / len(stems_a | stems_b)
 
 
-def distance_m(lat1, lon1, lat2, lon2):
+def distance_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> float:
+    """Great-circle distance in metres between two points (degrees, floats or Decimals)."""
     lat1, lon1, lat2, lon2 = map(math.radians, map(float, (lat1, lon1, lat2, lon2)))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
@@ -284,7 +293,9 @@ class DuplicateCandidate:
     score: float
 
 
-def likely_duplicates(official, message, now=None):
+def likely_duplicates(
+    official: Official | None, message: Message, now: datetime | None = None
+) -> list["DuplicateCandidate"]:
     """Same category and a close place (≤150 m, or the same normalised address) or a similar text,
     among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
     """

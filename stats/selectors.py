@@ -7,14 +7,16 @@ scope (messages.selectors.staff_messages), so it lists exactly the messages a fi
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from directory.models import Category, Organization, RejectionReason, Topic
+from directory.models import Category, Official, Organization, RejectionReason, Topic
 from directory.workdays import MOSCOW
 from messages.models import AWAITING_ANSWER_STATES, Message, MessageEvent, State, Support
 from messages.selectors import staff_messages
@@ -23,6 +25,7 @@ from . import facts as f
 from .figures import Figures
 from .loading import chunks, load_rows
 from .models import DailyCount, RollupState
+from .periods import Period
 
 Kind = MessageEvent.Kind
 
@@ -50,11 +53,11 @@ class Report:
     series: list  # (first day, last day, received, answered)
 
 
-def min_sample():
+def min_sample() -> int:
     return getattr(settings, "STATS_MIN_SAMPLE", 10)
 
 
-def overdue_q(now, which=""):
+def overdue_q(now: datetime, which: str = "") -> Q:
     """Overdue now: the deadline stored on the message has passed and the message is still waiting in that
     state (DESIGN.md "Deadlines"). `which` = "registration" or "answer" for one of the two."""
     registration = Q(state=State.SUBMITTED, registration_due__lt=now)
@@ -62,13 +65,15 @@ def overdue_q(now, which=""):
     return {"registration": registration, "answer": answer}.get(which, registration | answer)
 
 
-def report(period, *, now=None):
+def report(period: Period, *, now: datetime | None = None) -> "Report":
     """Every figure of `period` by organisation, topic and category: 7 queries, whatever the data size."""
     now = now or timezone.now()
     categories = {c.pk: c for c in Category.objects.select_related("topic")}
     organizations = {o.pk: o for o in Organization.objects.all()}
     total = Group("total", "Все сообщения")
-    by_org, by_topic, by_category = {}, {}, {}
+    by_org: dict[Any, Any] = {}
+    by_topic: dict[Any, Any] = {}
+    by_category: dict[Any, Any] = {}
 
     def groups_of(category_id, organization_id):
         category = categories[category_id]
@@ -139,17 +144,17 @@ def report(period, *, now=None):
     )
 
 
-def _executes(figures):
+def _executes(figures: Figures) -> bool:
     """Whether a group has figures as an executing organisation, not only its moderators' decisions."""
     if figures.overdue_now:
         return True
     return any(n for (metric, _), n in figures.counts.items() if metric not in f.ACTOR_ORGANIZATION_METRICS)
 
 
-def _series(period):
+def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
     """Received and answered per week (per day for periods up to a month), from the counters."""
     unit = "day" if period.days <= 31 else "week"
-    buckets = {}
+    buckets: dict[Any, list[Any]] = {}
     day = period.start
     while day <= period.end:
         if unit == "day":
@@ -198,7 +203,7 @@ DRILL_SOURCES = {
 DRILL_METRICS = (*DRILL_SOURCES, OVERDUE)
 
 
-def group_q(group_key):
+def group_q(group_key: str) -> Q:
     """The messages of a report group key ("total", "org:5", "org:none", "topic:2", "category:7")."""
     if group_key == "total":
         return Q()
@@ -222,14 +227,14 @@ class Drill:
     events: int  # how many times the figure's event happened (a message may be answered twice)
 
 
-def _moscow_range(period):
+def _moscow_range(period: Period) -> tuple[datetime, datetime]:
     return (
         datetime.combine(period.start, time.min, tzinfo=MOSCOW),
         datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=MOSCOW),
     )
 
 
-def _organization_of_group(group_key):
+def _organization_of_group(group_key: str) -> tuple[bool, int | None]:
     """(True, organisation id or None) for an organisation group key, (False, None) for the others."""
     kind, _, value = group_key.partition(":")
     if kind != "org":
@@ -237,7 +242,15 @@ def _organization_of_group(group_key):
     return True, None if value == "none" else int(value)
 
 
-def drilldown(official, *, period, metric, key="", group="total", now=None):
+def drilldown(
+    official: Official | None,
+    *,
+    period: Period,
+    metric: str,
+    key: str = "",
+    group: str = "total",
+    now: datetime | None = None,
+) -> "Drill":
     """The messages behind one figure of the report, limited to what `official` may see."""
     group_filter = group_q(group)  # ValueError for a malformed key
     by_organization, organization_id = _organization_of_group(group)
@@ -254,14 +267,14 @@ def drilldown(official, *, period, metric, key="", group="total", now=None):
         raise ValueError(metric)
     first, after = _moscow_range(period)
     if metric == f.SUPPORTS:
-        source = Support.objects.filter(created_at__gte=first, created_at__lt=after)
+        source: QuerySet[Any] = Support.objects.filter(created_at__gte=first, created_at__lt=after)
     else:
         source = MessageEvent.objects.filter(
             kind__in=DRILL_SOURCES[metric], created_at__gte=first, created_at__lt=after
         )
     candidates = list(scope.filter(pk__in=source.values("message_id")).values_list("pk", flat=True))
     workdays = f.WorkdayIndex(period.start, period.end)
-    hits = defaultdict(int)
+    hits: defaultdict[int, int] = defaultdict(int)
     for ids in chunks(candidates, 5_000):
         for row in load_rows(ids, events_since=first):
             for fact in f.message_facts(row, workdays):
@@ -275,7 +288,7 @@ def drilldown(official, *, period, metric, key="", group="total", now=None):
     return Drill(ids=sorted(hits, reverse=True), events=sum(hits.values()))
 
 
-def drill_page_messages(ids):
+def drill_page_messages(ids: Sequence[int]) -> list[Message]:
     """The rows of one page of a drill-down list, in the order of `ids` (one query)."""
     messages = Message.objects.filter(pk__in=ids).select_related("category", "executing_organization")
     by_pk = {m.pk: m for m in messages}
@@ -316,14 +329,14 @@ METRIC_LABELS = {
 }
 
 
-def metric_label(metric, key=""):
+def metric_label(metric: str, key: str = "") -> str:
     if metric == f.REJECTION_REASON:
         title = RejectionReason.objects.filter(code=key).values_list("title", flat=True).first()
         return f"отказ по причине «{title or key}»"
     return METRIC_LABELS.get((metric, key)) or METRIC_LABELS.get((metric, ""), metric)
 
 
-def group_label(group_key):
+def group_label(group_key: str) -> str:
     """A readable name of a report group key; ValueError for an unknown or malformed key."""
     group_q(group_key)
     if group_key == "total":
@@ -332,7 +345,7 @@ def group_label(group_key):
     if kind == "org" and value == "none":
         return "ещё не направленные организации"
     model = {"org": Organization, "topic": Topic, "category": Category}[kind]
-    obj = model.objects.filter(pk=int(value)).first()
+    obj = model._default_manager.filter(pk=int(value)).first()
     if obj is None:
         raise ValueError(group_key)
     prefix = {"org": "организация", "topic": "тема", "category": "категория"}[kind]

@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from messages import services
+from messages.services.transactions import services_in_one_transaction
 from tests.factories import processed_photos, registered, submit
 
 ROLES = (
@@ -187,7 +188,7 @@ def _cast():
 def scene(_media_root, django_db_setup, django_db_blocker):
     from directory.models import RejectionReason
 
-    with django_db_blocker.unblock(), transaction.atomic():
+    with django_db_blocker.unblock(), services_in_one_transaction():
         world, people = _cast()
         citizen, moderator, executor = people["citizen"], people["moderator"], people["executor"]
         potholes = world["potholes"]

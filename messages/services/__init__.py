@@ -5,7 +5,11 @@ acting at once are serialised — the second one sees the new state and gets a c
 actor's right, runs the django-fsm transition, saves the changed fields, writes one MessageEvent and the
 Notification rows (the outbox) the event implies. Views, tasks and commands call these and nothing else.
 
-The functions live in `citizen.py`, `staff.py`, `system.py` and `withdrawal.py`; `common.py` holds what they share.
+The functions live in `citizen.py`, `staff.py`, `system.py` and `withdrawal.py`; `common.py` holds the
+typed helpers they share (also used by `messages.deadlines`), `transactions.py` the durable transaction of
+every entry point (`services_in_one_transaction()` for a caller that runs several as one unit on purpose).
+Everything outside the package calls the names exported here; the worker's tasks import the services,
+never the reverse (the outbox wake-up lives in `messages.outbox`).
 """
 
 from .citizen import (
@@ -25,6 +29,7 @@ from .staff import (
     message_request_reassign,
 )
 from .system import message_close_unrated
+from .transactions import services_in_one_transaction
 from .withdrawal import message_withdraw, messages_withdraw_of_author
 
 __all__ = [
@@ -44,4 +49,5 @@ __all__ = [
     "messages_withdraw_of_author",
     "new_guest_token",
     "notifications_mark_read",
+    "services_in_one_transaction",
 ]

@@ -1,13 +1,18 @@
 """Actions of citizens and guests: submit, correct and resubmit, rate, support (§3–§4, §7)."""
 
 import secrets
-from datetime import timedelta
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
+from directory.models import Category
 from directory.workdays import add_working_days
 
 from ..errors import MessageActionError
@@ -20,42 +25,45 @@ from ..models import (
     State,
     Support,
 )
-from ..photos import MAX_FILES
+from ..photos import MAX_FILES, ProcessedImage
 from .common import (
     ANSWER_WORKING_DAYS,
     REGISTRATION_WORKING_DAYS,
     Kind,
     NKind,
-    _answerer_users,
-    _check_coordinates,
-    _create_image_rows,
-    _event,
-    _locked,
-    _next_number,
-    _notify,
-    _remove_files,
-    _transition,
-    _write_image_files,
-    _wrong_state,
+    Person,
+    WrittenFiles,
+    answerer_users,
+    check_coordinates,
+    create_image_rows,
+    lock_message,
+    next_number,
+    notify,
+    record_event,
+    remove_files,
+    transition_guard,
+    write_image_files,
+    wrong_state_error,
 )
+from .transactions import entry_point, service_atomic
 
 # --- citizen actions -----------------------------------------------------------------------------
 
 
 def message_submit(
     *,
-    author,
-    category,
-    text,
-    occurred_at,
-    address,
-    latitude=None,
-    longitude=None,
-    photos=(),
-    show_author_name=False,
-    client_token=None,
-    now=None,
-):
+    author: Person,
+    category: Category,
+    text: str,
+    occurred_at: datetime,
+    address: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    photos: Sequence[ProcessedImage] = (),
+    show_author_name: bool = False,
+    client_token: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Message:
     """§3, §4, §5.2–5.4: a citizen sends a message; it gets its number and registration deadline at once.
 
     `photos` are ProcessedImage objects from messages.photos (already validated as a batch). With the same
@@ -75,21 +83,21 @@ def message_submit(
         raise MessageActionError("Укажите место, с которым связана проблема (§4.1).", field="address")
     if len(photos) > MAX_FILES:
         raise MessageActionError(f"Можно приложить не более {MAX_FILES} фотографий (§4.6).", field="photos")
-    _check_coordinates(latitude, longitude)
+    check_coordinates(latitude, longitude)
     now = now or timezone.now()
     if occurred_at > now + timedelta(minutes=5):
         raise MessageActionError("Дата и время проблемы не могут быть в будущем.", field="occurred_at")
 
-    written = []
+    written: WrittenFiles = []
     try:
         # The files first, outside the transaction: the number counter below is locked until the commit,
         # so only quick inserts may follow it (issue 10.4).
-        stored_photos = _write_image_files(Photo, photos, written)
+        stored_photos = write_image_files(Photo, photos, written)
         registration_due = add_working_days(now, REGISTRATION_WORKING_DAYS)
-        with transaction.atomic():
+        with service_atomic():
             _lock_active_author(author)
             message = Message.objects.create(
-                number=_next_number(now),
+                number=next_number(now),
                 author=author,
                 category=category,
                 text=text.strip(),
@@ -102,11 +110,11 @@ def message_submit(
                 registration_due=registration_due,
                 client_token=client_token,
             )
-            _create_image_rows(Photo, "message", message, stored_photos)
-            event = _event(message, Kind.SUBMITTED, actor=author, from_state="", now=now)
-            _notify(event, NKind.RECEIVED, [author])
+            create_image_rows(Photo, "message", message, stored_photos)
+            event = record_event(message, Kind.SUBMITTED, actor=author, from_state="", now=now)
+            notify(event, NKind.RECEIVED, [author])
     except IntegrityError:
-        _remove_files(written)
+        remove_files(written)
         if client_token is not None:
             # The same form won a race against itself: the other request created the message.
             existing = Message.objects.filter(author=author, client_token=client_token).first()
@@ -115,12 +123,12 @@ def message_submit(
         raise
     except BaseException:
         # Nothing half-saved: the rows rolled back, so the files go too.
-        _remove_files(written)
+        remove_files(written)
         raise
     return message
 
 
-def _lock_active_author(author):
+def _lock_active_author(author: User) -> None:
     """Serialise a submission with the deletion of its author's account (152-ФЗ, issue 11.8): the deletion
     locks the same row, so either it sees this message and withdraws it, or this submission sees the
     account gone. NO KEY UPDATE, like account_delete: the message's foreign key takes a key-share lock."""
@@ -129,19 +137,29 @@ def _lock_active_author(author):
         raise MessageActionError("Чтобы отправить сообщение, войдите на платформу (§3.2).", code="auth")
 
 
-@transaction.atomic
-def message_resubmit(*, message, actor, text=None, category=None, occurred_at=None, address=None, now=None):
+@entry_point
+def message_resubmit(
+    *,
+    message: Message | int,
+    actor: Person,
+    text: str | None = None,
+    category: Category | None = None,
+    occurred_at: datetime | None = None,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> Message:
     """The author corrects a rejected message (§5.7) and sends it again: back to moderation."""
-    message = _locked(message)
+    message = lock_message(message)
     if actor is None or message.author_id != actor.pk:
         raise MessageActionError("Исправить и отправить повторно может только автор сообщения.")
-    if message.duplicate_of_id is not None:
+    if message.duplicate_of is not None:
         raise MessageActionError(
             "Сообщение отклонено как дубликат (§4.4): следите за исходным сообщением "
             f"№ {message.duplicate_of.number} и поддержите его."
         )
     from_state = message.state
-    _transition(message, "resubmit")
+    with transition_guard(message):
+        message.resubmit()
     now = now or timezone.now()
     if category is not None:
         if not category.is_active:
@@ -170,20 +188,22 @@ def message_resubmit(*, message, actor, text=None, category=None, occurred_at=No
         ]
     )
     message.rejection_reasons.clear()
-    event = _event(message, Kind.RESUBMITTED, actor=actor, from_state=from_state, now=now)
-    _notify(event, NKind.RECEIVED, [message.author])
+    event = record_event(message, Kind.RESUBMITTED, actor=actor, from_state=from_state, now=now)
+    notify(event, NKind.RECEIVED, [message.author])
     return message
 
 
-@transaction.atomic
-def message_rate(*, message, actor, positive, remarks="", now=None):
+@entry_point
+def message_rate(
+    *, message: Message | int, actor: Person, positive: bool, remarks: str = "", now: datetime | None = None
+) -> Message:
     """§7.1–7.4: the author rates the latest answer; negative (with remarks) sends it back for rework."""
-    message = _locked(message)
-    if actor is None or message.author_id != actor.pk:
+    message = lock_message(message)
+    if not isinstance(actor, User) or message.author_id != actor.pk:
         raise MessageActionError("Оценить ответ может только автор сообщения.")
     answer = message.answers.order_by("-created_at", "-id").first()
     if message.state != State.ANSWERED or answer is None:
-        raise _wrong_state(message)
+        raise wrong_state_error(message)
     if Rating.objects.filter(answer=answer).exists():
         raise MessageActionError("Этот ответ уже оценён.", code="wrong_state")
     remarks = (remarks or "").strip()
@@ -198,10 +218,11 @@ def message_rate(*, message, actor, positive, remarks="", now=None):
         answer=answer, message=message, author=actor, positive=positive, remarks=remarks, created_at=now
     )
     if positive:
-        _transition(message, "close")
+        with transition_guard(message):
+            message.close()
         message.closed_at = now
         message.save(update_fields=["state", "closed_at", "updated_at"])
-        _event(
+        record_event(
             message,
             Kind.RATED_POSITIVE,
             actor=actor,
@@ -210,12 +231,13 @@ def message_rate(*, message, actor, positive, remarks="", now=None):
             data={"answer": answer.pk},
         )
         return message
-    _transition(message, "send_to_rework")
+    with transition_guard(message):
+        message.send_to_rework()
     message.rework_count = F("rework_count") + 1
     message.answer_due = add_working_days(now, ANSWER_WORKING_DAYS)
     message.save(update_fields=["state", "rework_count", "answer_due", "updated_at"])
     message.refresh_from_db(fields=["rework_count"])
-    event = _event(
+    event = record_event(
         message,
         Kind.RATED_NEGATIVE,
         actor=actor,
@@ -224,28 +246,29 @@ def message_rate(*, message, actor, positive, remarks="", now=None):
         now=now,
         data={"answer": answer.pk, "rework_count": message.rework_count},
     )
-    _notify(event, NKind.REWORK, [message.author])
-    _notify(event, NKind.REWORK_ASSIGNED, _answerer_users(message))
+    notify(event, NKind.REWORK, [message.author])
+    notify(event, NKind.REWORK_ASSIGNED, answerer_users(message))
     return message
 
 
-def new_guest_token():
+def new_guest_token() -> str:
+    """A random identity for a guest's supports (§7.5), kept in a cookie."""
     return secrets.token_urlsafe(24)
 
 
-def message_support(*, message, user=None, guest_token=None):
+def message_support(*, message: Message | int, user: Person = None, guest_token: str | None = None) -> bool:
     """§7.5: one support per user or guest per public message. Returns True if counted, False if already."""
     if (user is None or not user.is_authenticated) and not guest_token:
         raise MessageActionError("Не удалось определить, кто поддерживает сообщение.", code="auth")
-    with transaction.atomic():
+    with service_atomic():
         # The lock also serialises the count update, so support_count always equals the rows.
-        message = _locked(message)
+        message = lock_message(message)
         if message.state not in PUBLIC_STATES:
             raise MessageActionError("Поддержать можно только опубликованное сообщение.", code="wrong_state")
         if user is not None and user.is_authenticated:
             if message.author_id == user.pk:
                 raise MessageActionError("Нельзя поддержать собственное сообщение.")
-            lookup = {"user": user}
+            lookup: dict[str, Any] = {"user": user}
         else:
             lookup = {"guest_token": guest_token}
         try:
@@ -257,7 +280,7 @@ def message_support(*, message, user=None, guest_token=None):
     return True
 
 
-def notifications_mark_read(*, user, ids, now=None):
+def notifications_mark_read(*, user: User, ids: Iterable[int], now: datetime | None = None) -> int:
     """The person has seen these notifications. Only their own: ids of others' rows are ignored."""
     return Notification.objects.filter(recipient=user, pk__in=list(ids), read_at__isnull=True).update(
         read_at=now or timezone.now()

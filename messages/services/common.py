@@ -1,9 +1,20 @@
-"""What every message service shares: the row lock, the transition, the event and the outbox."""
+"""What every message service shares: the row lock, the transition, the event and the outbox.
+
+The public helpers of the services package (`messages.services.*` and `messages.deadlines`). They run
+inside the caller's transaction and never open one of their own: the entry points (the `message_*`
+functions) are the transactions.
+"""
 
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
-from django.db.models import F
+from django.core.files.storage import Storage
+from django.db.models import F, Model
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -16,15 +27,27 @@ from ..models import (
     Notification,
     YearCounter,
 )
+from ..outbox import enqueue_outbox_delivery_on_commit
 
 REGISTRATION_WORKING_DAYS = 3  # §5.4
 ANSWER_WORKING_DAYS = 10  # §6.2, and again after a negative rating (§7.3)
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from directory.models import Category, Official, Organization
+
+    from ..photos import ProcessedImage
+
 Kind = MessageEvent.Kind
 NKind = Notification.Kind
+# Files a service has written so far: removed again should the transaction fail (issue 10.4).
+# Who acts: an account, the anonymous visitor of a request (refused by the services), or the worker.
+Person: TypeAlias = "User | AnonymousUser | None"
+WrittenFiles: TypeAlias = list[tuple[Storage, str]]
 
 
-def _locked(message):
+def lock_message(message: Message | int) -> Message:
+    """The message row, locked until the transaction ends (`select_for_update`), with its category and author."""
     pk = message.pk if isinstance(message, Message) else message
     try:
         return Message.objects.select_for_update(of=("self",)).select_related("category", "author").get(pk=pk)
@@ -32,34 +55,51 @@ def _locked(message):
         raise MessageActionError("Сообщение не найдено.", code="not_found") from None
 
 
-def _official(actor):
-    official = getattr(actor, "official", None) if actor is not None and actor.is_authenticated else None
-    if official is None or not official.is_active or not actor.is_active:
+def active_official(actor: Person) -> "Official | None":
+    """The actor's official record if both the account and the official are active, else None."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return None
+    official: Official | None = getattr(actor, "official", None)
+    if official is None or not official.is_active:
         return None
     return official
 
 
-def _wrong_state(message):
+def wrong_state_error(message: Message) -> MessageActionError:
+    """The refusal for an action the message's current state does not allow."""
     return MessageActionError(
         f"Действие недоступно: сообщение {message.number} сейчас в состоянии «{message.get_state_display()}».",
         code="wrong_state",
     )
 
 
-def _transition(message, method_name):
+@contextmanager
+def transition_guard(message: Message) -> Iterator[None]:
+    """Run a django-fsm transition method (`with transition_guard(m): m.register()`): a transition the
+    state does not allow becomes the user-facing `wrong_state` refusal."""
     try:
-        getattr(message, method_name)()
+        yield
     except TransitionNotAllowed:
-        raise _wrong_state(message) from None
+        raise wrong_state_error(message) from None
 
 
-def _event(message, kind, *, actor, from_state, comment="", data=None, now=None):
+def record_event(
+    message: Message,
+    kind: str,
+    *,
+    actor: Person,
+    from_state: str,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> MessageEvent:
+    """The one MessageEvent of a transition (public if its kind is); `to_state` is the message's state now."""
     return MessageEvent.objects.create(
         message=message,
         kind=kind,
         from_state=from_state,
         to_state=message.state,
-        actor=actor,
+        actor=None if isinstance(actor, AnonymousUser) else actor,  # the services refuse guests earlier
         created_at=now or timezone.now(),
         comment=comment,
         data=data or {},
@@ -67,7 +107,7 @@ def _event(message, kind, *, actor, from_state, comment="", data=None, now=None)
     )
 
 
-def _notify(event, kind, recipients):
+def notify(event: MessageEvent, kind: str, recipients: Iterable["User | None"]) -> list[Notification]:
     """Outbox rows in the event's transaction; the worker mails them (at most once each)."""
     seen = set()
     rows = []
@@ -91,32 +131,39 @@ def _notify(event, kind, recipients):
     return rows
 
 
-def _wake_outbox():
+def _wake_outbox() -> None:
     """Ask the worker to deliver soon after commit; the schedule picks up anything this misses."""
-    from ..tasks import enqueue_outbox_delivery_on_commit  # late: the tasks module imports the services
-
     enqueue_outbox_delivery_on_commit()
 
 
-def _answerer_users(message):
+def answerer_users(message: Message) -> list["User"]:
+    """The accounts that may answer the message: its category's answerers in the executing organization."""
     officials = routing.category_answerers(message.category, message.executing_organization).select_related(
         "user"
     )
     return [o.user for o in officials]
 
 
-def _store_images(owner_model, owner_field, owner, images, written, start=0):
-    _create_image_rows(
-        owner_model, owner_field, owner, _write_image_files(owner_model, images, written), start
-    )
+def store_images(
+    owner_model: type[Model],
+    owner_field: str,
+    owner: Model,
+    images: Sequence["ProcessedImage"],
+    written: WrittenFiles,
+    start: int = 0,
+) -> None:
+    """Write the images' files and their rows (`write_image_files`, then `create_image_rows`)."""
+    create_image_rows(owner_model, owner_field, owner, write_image_files(owner_model, images, written), start)
 
 
-def _write_image_files(owner_model, images, written):
+def write_image_files(
+    owner_model: type[Model], images: Sequence["ProcessedImage"], written: WrittenFiles
+) -> list[dict[str, Any]]:
     """Write the files of processed images; every name written goes into `written` at once (so a caller
-    can remove them if anything later fails). Returns the row values for `_create_image_rows`.
+    can remove them if anything later fails). Returns the row values for `create_image_rows`.
 
     Call it before taking any lock: file I/O (a slow disk, object storage) must not hold up others."""
-    storage = owner_model._meta.get_field("image").storage
+    storage: Storage = owner_model._meta.get_field("image").storage  # type: ignore[union-attr]
     stored = []
     for image in images:
         web_name = storage.save(f"{image.token[:2]}/{image.token}.jpg", ContentFile(image.web))
@@ -144,17 +191,21 @@ def _write_image_files(owner_model, images, written):
     return stored
 
 
-def _create_image_rows(owner_model, owner_field, owner, stored, start=0):
+def create_image_rows(
+    owner_model: type[Model], owner_field: str, owner: Model, stored: list[dict[str, Any]], start: int = 0
+) -> None:
+    """One image row per stored file set, numbered from `start` in the given order."""
     for position, values in enumerate(stored, start=start):
-        owner_model.objects.create(**{owner_field: owner}, position=position, **values)
+        owner_model._default_manager.create(**{owner_field: owner}, position=position, **values)
 
 
-def _remove_files(written):
+def remove_files(written: WrittenFiles) -> None:
+    """Delete the files a failed service wrote (its transaction rolled back, nothing refers to them)."""
     for storage, name in written:
         storage.delete(name)
 
 
-def _next_number(now):
+def next_number(now: datetime) -> str:
     """§5.2: unique numbers like 2026-000123, from the per-year counter row.
 
     The UPDATE locks that row until the caller's transaction ends, and every submission in the city
@@ -170,23 +221,30 @@ def _next_number(now):
     return f"{year}-{last:06d}"
 
 
-def _check_coordinates(latitude, longitude):
+def check_coordinates(latitude: float | None, longitude: float | None) -> None:
+    """Both or neither, and within the globe's range."""
     if (latitude is None) != (longitude is None):
         raise MessageActionError(
             "Укажите и широту, и долготу точки или не указывайте точку.", field="latitude"
         )
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
         raise MessageActionError("Координаты точки вне допустимых значений.", field="latitude")
 
 
-def _require_moderator(actor, category):
-    official = _official(actor)
-    if not routing.can_moderate(official, category):
+def require_moderator(actor: Person, category: "Category") -> "Official":
+    """The actor's official record if they moderate the category; refused otherwise."""
+    official = active_official(actor)
+    if official is None or not routing.can_moderate(official, category):
         raise MessageActionError("Вы не модерируете сообщения этой категории.")
     return official
 
 
-def _check_routable(category, organization):
+def check_routable(category: "Category", organization: "Organization") -> None:
+    """The organization takes part in the category and has someone who may answer there (Appendix 2)."""
     if organization.pk not in {o.pk for o in category.executing_organizations()}:
         raise MessageActionError(
             f"Организация «{organization}» не участвует в рассмотрении сообщений категории «{category}».",

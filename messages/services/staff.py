@@ -1,10 +1,12 @@
 """Actions of officials: register, reject, reassign, answer (§5, §6, Appendix 2)."""
 
-from django.db import transaction
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
 from django.utils import timezone
 
 from directory import routing
-from directory.models import RejectionReason
+from directory.models import Category, Organization, RejectionReason
 from directory.workdays import add_working_days
 
 from ..errors import MessageActionError
@@ -14,40 +16,53 @@ from ..models import (
     Answer,
     AnswerAttachment,
     Message,
+    MessageEvent,
     State,
 )
-from ..photos import MAX_FILES
+from ..photos import MAX_FILES, ProcessedImage
 from .common import (
     ANSWER_WORKING_DAYS,
     Kind,
     NKind,
-    _answerer_users,
-    _check_routable,
-    _event,
-    _locked,
-    _notify,
-    _official,
-    _remove_files,
-    _require_moderator,
-    _store_images,
-    _transition,
+    Person,
+    WrittenFiles,
+    active_official,
+    answerer_users,
+    check_routable,
+    lock_message,
+    notify,
+    record_event,
+    remove_files,
+    require_moderator,
+    store_images,
+    transition_guard,
 )
+from .transactions import entry_point, service_atomic
 
 
-@transaction.atomic
-def message_register(*, message, actor, executing_organization=None, category=None, comment="", now=None):
+@entry_point
+def message_register(
+    *,
+    message: Message | int,
+    actor: Person,
+    executing_organization: Organization | None = None,
+    category: Category | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Message:
     """§5.4–5.6: the moderator accepts the message, routes it, publishes it; answer due in 10 working days."""
-    message = _locked(message)
-    _require_moderator(actor, message.category)
+    message = lock_message(message)
+    require_moderator(actor, message.category)
     if category is not None and category.pk != message.category_id:
         if not category.is_active:
             raise MessageActionError("Эта категория больше не принимает сообщения.", field="category")
-        _require_moderator(actor, category)
+        require_moderator(actor, category)
         message.category = category
     organization = executing_organization or message.category.responsible_organization
     from_state = message.state
-    _transition(message, "register")
-    _check_routable(message.category, organization)
+    with transition_guard(message):
+        message.register()
+    check_routable(message.category, organization)
     now = now or timezone.now()
     message.executing_organization = organization
     message.registered_at = now
@@ -62,7 +77,7 @@ def message_register(*, message, actor, executing_organization=None, category=No
             "updated_at",
         ]
     )
-    event = _event(
+    event = record_event(
         message,
         Kind.REGISTERED,
         actor=actor,
@@ -71,16 +86,24 @@ def message_register(*, message, actor, executing_organization=None, category=No
         now=now,
         data={"organization": organization.pk, "category": message.category_id},
     )
-    _notify(event, NKind.REGISTERED, [message.author])
-    _notify(event, NKind.ASSIGNED, _answerer_users(message))
+    notify(event, NKind.REGISTERED, [message.author])
+    notify(event, NKind.ASSIGNED, answerer_users(message))
     return message
 
 
-@transaction.atomic
-def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, now=None):
+@entry_point
+def message_reject(
+    *,
+    message: Message | int,
+    actor: Person,
+    reasons: Iterable[RejectionReason],
+    comment: str = "",
+    duplicate_of: Message | None = None,
+    now: datetime | None = None,
+) -> Message:
     """§5.5, §5.7, §4.4: the moderator refuses registration with reasons the author reads in the email."""
-    message = _locked(message)
-    _require_moderator(actor, message.category)
+    message = lock_message(message)
+    require_moderator(actor, message.category)
     reasons = list(reasons)
     if not reasons:
         raise MessageActionError("Выберите хотя бы одну причину отказа.", field="reasons")
@@ -105,11 +128,12 @@ def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, no
             "Номер исходного сообщения указывается только для причины «дубликат».", field="duplicate_of"
         )
     from_state = message.state
-    _transition(message, "reject")
+    with transition_guard(message):
+        message.reject()
     message.duplicate_of = duplicate_of if is_duplicate else None
     message.save(update_fields=["state", "duplicate_of", "updated_at"])
     message.rejection_reasons.set(reasons)
-    event = _event(
+    event = record_event(
         message,
         Kind.REJECTED,
         actor=actor,
@@ -118,18 +142,25 @@ def message_reject(*, message, actor, reasons, comment="", duplicate_of=None, no
         now=now,
         data={
             "reasons": [r.code for r in reasons],
-            "duplicate_of": duplicate_of.number if is_duplicate else None,
+            "duplicate_of": duplicate_of.number if is_duplicate and duplicate_of is not None else None,
         },
     )
-    _notify(event, NKind.REJECTED, [message.author])
+    notify(event, NKind.REJECTED, [message.author])
     return message
 
 
-@transaction.atomic
-def message_reassign(*, message, actor, executing_organization, comment="", now=None):
+@entry_point
+def message_reassign(
+    *,
+    message: Message | int,
+    actor: Person,
+    executing_organization: Organization,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Message:
     """The moderator routes a registered message to another organisation; the state and deadline stay."""
-    message = _locked(message)
-    _require_moderator(actor, message.category)
+    message = lock_message(message)
+    require_moderator(actor, message.category)
     if message.state not in (State.REGISTERED, State.REWORK):
         raise MessageActionError(
             f"Передать можно только сообщение, ожидающее ответа; сейчас оно «{message.get_state_display()}».",
@@ -137,11 +168,11 @@ def message_reassign(*, message, actor, executing_organization, comment="", now=
         )
     if executing_organization.pk == message.executing_organization_id:
         raise MessageActionError("Сообщение уже направлено этой организации.", field="executing_organization")
-    _check_routable(message.category, executing_organization)
+    check_routable(message.category, executing_organization)
     previous = message.executing_organization
     message.executing_organization = executing_organization
     message.save(update_fields=["executing_organization", "updated_at"])
-    event = _event(
+    event = record_event(
         message,
         Kind.REASSIGNED,
         actor=actor,
@@ -150,16 +181,19 @@ def message_reassign(*, message, actor, executing_organization, comment="", now=
         now=now,
         data={"from": previous.pk if previous else None, "to": executing_organization.pk},
     )
-    _notify(event, NKind.ASSIGNED, _answerer_users(message))
+    notify(event, NKind.ASSIGNED, answerer_users(message))
     return message
 
 
-@transaction.atomic
-def message_request_reassign(*, message, actor, comment, now=None):
+@entry_point
+def message_request_reassign(
+    *, message: Message | int, actor: Person, comment: str, now: datetime | None = None
+) -> MessageEvent:
     """An executor says the message is not their organisation's competence; the moderators decide."""
-    message = _locked(message)
-    official = _official(actor)
-    if not routing.can_answer(official, message.category, message.executing_organization):
+    message = lock_message(message)
+    official = active_official(actor)
+    # (None for either is refused by can_answer too; spelled out for the type checker.)
+    if official is None or not routing.can_answer(official, message.category, message.executing_organization):
         raise MessageActionError("Вы не отвечаете на это сообщение.")
     if message.state not in (State.REGISTERED, State.REWORK):
         raise MessageActionError(
@@ -169,7 +203,7 @@ def message_request_reassign(*, message, actor, comment, now=None):
         raise MessageActionError(
             "Объясните, почему сообщение не относится к вашей организации.", field="comment"
         )
-    event = _event(
+    event = record_event(
         message,
         Kind.REASSIGN_REQUESTED,
         actor=actor,
@@ -181,18 +215,33 @@ def message_request_reassign(*, message, actor, comment, now=None):
     moderators = routing.category_moderators(message.category, include_supervisors=True).select_related(
         "user"
     )
-    _notify(event, NKind.REASSIGN_REQUESTED, [m.user for m in moderators])
+    notify(event, NKind.REASSIGN_REQUESTED, [m.user for m in moderators])
     return event
 
 
-def message_answer(*, message, actor, kind, text, planned_date=None, attachments=(), now=None):
+def message_answer(
+    *,
+    message: Message | int,
+    actor: Person,
+    kind: str,
+    text: str,
+    planned_date: date | None = None,
+    attachments: Sequence[ProcessedImage] = (),
+    now: datetime | None = None,
+) -> Answer:
     """§6.1–6.4, §7.3: the executing organisation answers; the author is notified and may rate it."""
-    written = []
+    written: WrittenFiles = []
     try:
-        with transaction.atomic():
-            message = _locked(message)
-            official = _official(actor)
-            if not routing.can_answer(official, message.category, message.executing_organization):
+        with service_atomic():
+            message = lock_message(message)
+            official = active_official(actor)
+            organization = message.executing_organization
+            # (None for either is refused by can_answer too; spelled out for the type checker.)
+            if (
+                official is None
+                or organization is None
+                or not routing.can_answer(official, message.category, organization)
+            ):
                 raise MessageActionError(
                     "Отвечать на это сообщение могут только сотрудники организации-исполнителя, "
                     "ответственные за его категорию."
@@ -223,7 +272,8 @@ def message_answer(*, message, actor, kind, text, planned_date=None, attachments
                 )
             from_state = message.state
             is_rework = from_state == State.REWORK
-            _transition(message, "answer")
+            with transition_guard(message):
+                message.answer()
             now = now or timezone.now()
             answer = Answer.objects.create(
                 message=message,
@@ -231,14 +281,14 @@ def message_answer(*, message, actor, kind, text, planned_date=None, attachments
                 text=text,
                 planned_date=planned_date,
                 author=official,
-                organization=message.executing_organization,
+                organization=organization,
                 created_at=now,
                 is_rework=is_rework,
             )
-            _store_images(AnswerAttachment, "answer", answer, attachments, written)
+            store_images(AnswerAttachment, "answer", answer, attachments, written)
             message.answered_at = now
             message.save(update_fields=["state", "answered_at", "updated_at"])
-            event = _event(
+            event = record_event(
                 message,
                 Kind.ANSWERED,
                 actor=actor,
@@ -250,8 +300,8 @@ def message_answer(*, message, actor, kind, text, planned_date=None, attachments
                     "on_time": now <= message.answer_due if message.answer_due else None,
                 },
             )
-            _notify(event, NKind.ANSWERED, [message.author])
+            notify(event, NKind.ANSWERED, [message.author])
     except BaseException:
-        _remove_files(written)
+        remove_files(written)
         raise
     return answer

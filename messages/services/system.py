@@ -1,40 +1,42 @@
 """Actions the worker takes on its own: closing answered messages nobody rated."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from ..errors import MessageActionError
 from ..models import (
+    Message,
     State,
 )
 from .common import (
     Kind,
     NKind,
-    _event,
-    _locked,
-    _notify,
-    _transition,
+    lock_message,
+    notify,
+    record_event,
+    transition_guard,
 )
+from .transactions import entry_point
 
 # --- system actions ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def message_close_unrated(*, message, now=None):
+@entry_point
+def message_close_unrated(*, message: Message | int, now: datetime | None = None) -> Message:
     """The author did not rate the answer within RATING_WINDOW_DAYS: the worker closes the message."""
-    message = _locked(message)
+    message = lock_message(message)
     now = now or timezone.now()
     if message.state != State.ANSWERED:
         raise MessageActionError("Закрыть без оценки можно только сообщение с ответом.", code="wrong_state")
     if message.answered_at is None or message.answered_at > now - timedelta(days=settings.RATING_WINDOW_DAYS):
         raise MessageActionError("Срок для оценки ответа ещё не истёк.", code="too_early")
     from_state = message.state
-    _transition(message, "close")
+    with transition_guard(message):
+        message.close()
     message.closed_at = now
     message.save(update_fields=["state", "closed_at", "updated_at"])
-    event = _event(message, Kind.CLOSED_UNRATED, actor=None, from_state=from_state, now=now)
-    _notify(event, NKind.CLOSED, [message.author])
+    event = record_event(message, Kind.CLOSED_UNRATED, actor=None, from_state=from_state, now=now)
+    notify(event, NKind.CLOSED, [message.author])
     return message

@@ -8,24 +8,32 @@ scoped read leave withdrawn messages out. Published messages are not withdrawn: 
 author's name (accounts.services.account_delete).
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+
 from ..errors import MessageActionError
 from ..models import Message, Notification, Photo, State
-from .common import Kind, _event, _locked, _remove_files, _transition
+from .common import Kind, Person, lock_message, record_event, remove_files, transition_guard
+from .transactions import service_atomic, services_in_one_transaction
 
 WITHDRAWABLE_STATES = (State.SUBMITTED, State.REJECTED)
 
 
-def message_withdraw(*, message, actor, cause="author", now=None):
+def message_withdraw(
+    *, message: Message | int, actor: Person, cause: str = "author", now: datetime | None = None
+) -> Message:
     """The author withdraws an unpublished message: erased, out of every queue, one event."""
-    with transaction.atomic():
-        message = _locked(message)
+    with service_atomic():
+        message = lock_message(message)
         if actor is None or message.author_id != actor.pk:
             raise MessageActionError("Отозвать сообщение может только его автор.")
         from_state = message.state
-        _transition(message, "withdraw")
+        with transition_guard(message):
+            message.withdraw()
         now = now or timezone.now()
         photos = list(Photo.objects.filter(message=message))
         files = [
@@ -55,7 +63,7 @@ def message_withdraw(*, message, actor, cause="author", now=None):
         Notification.objects.filter(message=message, email_status=Notification.EmailStatus.PENDING).update(
             email_status=Notification.EmailStatus.SKIPPED, next_attempt_at=None
         )
-        _event(
+        record_event(
             message,
             Kind.WITHDRAWN,
             actor=actor,
@@ -64,11 +72,13 @@ def message_withdraw(*, message, actor, cause="author", now=None):
             data={"cause": cause, "photos_removed": len(photos)},
         )
         # The files go once the rows are surely gone; a rolled-back withdrawal keeps its photos.
-        transaction.on_commit(lambda: _remove_files(files))
+        transaction.on_commit(lambda: remove_files(files))
     return message
 
 
-def messages_withdraw_of_author(*, author, cause="account_deleted", now=None):
+def messages_withdraw_of_author(
+    *, author: User, cause: str = "account_deleted", now: datetime | None = None
+) -> int:
     """Withdraw every unpublished message of `author` (account deletion). Returns how many.
 
     Each message is withdrawn under its own row lock; one that a moderator registered a moment earlier
@@ -78,12 +88,15 @@ def messages_withdraw_of_author(*, author, cause="account_deleted", now=None):
     pending = Message.objects.filter(author=author, state__in=WITHDRAWABLE_STATES).values_list(
         "pk", flat=True
     )
-    for pk in list(pending):
-        try:
-            message_withdraw(message=pk, actor=author, cause=cause, now=now)
-        except MessageActionError as error:
-            if error.code != "wrong_state":
-                raise
-            continue
-        withdrawn += 1
+    # Called inside account_delete's transaction (the account and its messages go together): the
+    # withdrawals nest in it on purpose.
+    with services_in_one_transaction():
+        for pk in list(pending):
+            try:
+                message_withdraw(message=pk, actor=author, cause=cause, now=now)
+            except MessageActionError as error:
+                if error.code != "wrong_state":
+                    raise
+                continue
+            withdrawn += 1
     return withdrawn

@@ -315,7 +315,7 @@ def test_demo_wakes_the_worker_once_not_once_per_notice(
 ):
     """The demo queues about a hundred notices in one transaction; each used to add its own wake-up (a
     hundred queued tasks and log lines after the printed logins, and as many runs of the worker)."""
-    from messages.tasks import enqueue_outbox_delivery
+    from messages.outbox import enqueue_outbox_delivery
 
     settings.DEBUG = True
     with django_capture_on_commit_callbacks() as callbacks:

@@ -109,7 +109,7 @@ def test_failed_submission_leaves_no_files(citizen, category, settings, monkeypa
     def boom(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(svc, "_event", boom)
+    monkeypatch.setattr(svc, "record_event", boom)
     with pytest.raises(RuntimeError):
         submit(citizen, category, photos=processed_photos(2))
     location = settings.PRIVATE_MEDIA_ROOT

@@ -230,7 +230,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_failed_not_sent_twice(settings, 
 
 
 def test_a_leased_row_is_left_alone_by_another_run(smtp, citizen, category):
-    from messages.tasks import _claim_batch
+    from messages.delivery import _claim_batch
 
     submit(citizen, category)
     assert len(_claim_batch(0, 10)) == 1  # another worker holds the lease
@@ -316,7 +316,7 @@ def test_a_worker_that_lost_its_lease_cannot_write_sent_over_a_retried_row(
         # The SMTP server held this worker past its lease: another run fails the row as interrupted and
         # the administrator retries it — all before this worker's "sent" write.
         later = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
-        from messages.tasks import _mark_interrupted
+        from messages.delivery import _mark_interrupted
 
         assert _mark_interrupted(later) == 1
         assert notifications_retry(notification_ids=[row.pk]) == 1
@@ -480,7 +480,7 @@ def test_one_outbox_wake_per_transaction_none_lost_with_a_rolled_back_savepoint(
     is registered again by the rows queued after it."""
     from django.db import transaction
 
-    from messages.tasks import enqueue_outbox_delivery, enqueue_outbox_delivery_on_commit
+    from messages.outbox import enqueue_outbox_delivery, enqueue_outbox_delivery_on_commit
 
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         try:

@@ -17,8 +17,9 @@ from django.db import connection
 from django_q.conf import Conf
 
 from messages import services
+from messages.delivery import INTERRUPTED_TEXT
 from messages.models import Notification
-from messages.tasks import INTERRUPTED_TEXT, enqueue_outbox_delivery
+from messages.outbox import enqueue_outbox_delivery
 from tests.factories import submit
 from tests.messages.test_tasks import Mailbox
 

@@ -8,13 +8,13 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from accounts import services as accounts_services
 from directory.loader import load_reference_data, reference_data_differences
 from directory.models import Official
+from messages.services.transactions import services_in_one_transaction
 
 DEMO_PASSWORD = "zarechny-demo"
 # Appendix 2 rows that get a known password in demo mode: one person per role worth trying.
@@ -97,7 +97,7 @@ class Command(BaseCommand):
         level = queue_logger.level
         queue_logger.setLevel(logging.WARNING)
         try:
-            with transaction.atomic():
+            with services_in_one_transaction():
                 lines, created = self._demo_rows()
         finally:
             queue_logger.setLevel(level)
@@ -108,22 +108,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<45} {what}")
 
     def _demo_rows(self):
-        User = get_user_model()
         lines = []
         for row, what in DEMO_OFFICIAL_ROWS.items():
             official = Official.objects.select_related("user").filter(appendix_row=row).first()
             if official is None:
                 continue  # an administrator removed this official; the demo does not bring them back
             # A known password, nothing else: the rights (is_staff, groups) stay as an administrator left them.
-            official.user.set_password(DEMO_PASSWORD)
-            official.user.save(update_fields=["password"])
-            _verify_current_address(official.user)
+            accounts_services.account_password_set(user=official.user, password=DEMO_PASSWORD)
+            accounts_services.address_confirm_current(user=official.user)
             lines.append((official.user.email, f"{official.user.full_name} — {what}"))
         for email, name in DEMO_CITIZENS:
-            user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            _verify_current_address(user)
+            user = accounts_services.account_ensure(email=email, full_name=name)
+            accounts_services.account_password_set(user=user, password=DEMO_PASSWORD)
+            accounts_services.address_confirm_current(user=user)
             lines.append((email, f"{name} — житель"))
         from messages.demo import create_demo_messages
         from stats.services import refresh_rollups
@@ -132,17 +129,3 @@ class Command(BaseCommand):
         # The demo statistics page shows the demo messages at once, not after the first scheduled refresh.
         refresh_rollups()
         return lines, created
-
-
-def _verify_current_address(user):
-    """The printed login must work as printed, not stop at «Подтвердите адрес электронной почты»: the
-    account's current address is its verified primary one — also after an administrator changed it (the
-    old address stays, no longer primary: allauth allows one primary per account)."""
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=user.email).update(
-        primary=False
-    )
-    EmailAddress.objects.update_or_create(
-        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
-    )
