@@ -3,6 +3,8 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
+from directory.routing import active_official
+
 from .emails import email_clean
 from .outbox import outbound_email_queue
 
@@ -12,8 +14,7 @@ class AccountAdapter(DefaultAccountAdapter):
     officials in the back-office, citizens in their cabinet."""
 
     def get_login_redirect_url(self, request):
-        official = getattr(request.user, "official", None)
-        if official is not None and official.is_active:
+        if active_official(request.user) is not None:
             return "/office/"
         return reverse("portal:cabinet")
 

@@ -17,6 +17,18 @@ def active_officials():
     return Official.objects.filter(is_active=True, user__is_active=True)
 
 
+def active_official(user):
+    """The Official row of a user while both the row and the account are active, or None (citizens,
+    guests, retired officials, blocked accounts): the instance form of `active_officials()` and the one
+    place the "active official" rule is written."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    official = getattr(user, "official", None)
+    if official is None or not official.is_active:
+        return None
+    return official
+
+
 def category_moderators(category, *, include_supervisors=False):
     role_q = Q(role=Official.Role.MODERATOR, categories=category)
     if include_supervisors:

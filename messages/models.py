@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from directory.models import Category, Official, Organization, RejectionReason
+from directory.models import AnswerKind, Category, Official, Organization, RejectionReason
 
 
 def private_storage():
@@ -194,11 +194,7 @@ class Photo(StoredImage):
 
 
 class Answer(models.Model):
-    class Kind(models.TextChoices):
-        # §6.2: the three possible results of consideration.
-        SOLVED = "solved", "вопрос решён"
-        PLANNED = "planned", "решение запланировано"
-        IMPOSSIBLE = "impossible", "решение невозможно"
+    Kind = AnswerKind  # §6.2
 
     message = models.ForeignKey(Message, models.CASCADE, related_name="answers", verbose_name="сообщение")
     kind = models.CharField("результат", max_length=20, choices=Kind.choices)

@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 
+from directory import routing
 from directory.models import Official
 from zarechny.staff_mfa import needs_enrolment
 
@@ -10,12 +11,7 @@ from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
 
 def official_of(user):
     """The active Official row of a user, or None (citizens, guests, retired officials)."""
-    if user is None or not user.is_authenticated:
-        return None
-    official = getattr(user, "official", None) if hasattr(user, "official") else None
-    if official is None or not official.is_active:
-        return None
-    return official
+    return routing.active_official(user)
 
 
 def acting_official(user):

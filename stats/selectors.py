@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from directory.models import Category, Organization, RejectionReason, Topic
+from directory.models import AnswerKind, Category, Organization, RejectionReason, Topic
 from directory.workdays import MOSCOW
 from messages.models import AWAITING_ANSWER_STATES, Message, MessageEvent, State, Support
 from messages.selectors import staff_messages
@@ -291,9 +291,7 @@ METRIC_LABELS = {
     (f.DECIDED, f.LATE): "рассмотренные с нарушением срока",
     (f.DECISION_DAYS, ""): "рассмотренные модератором (выборка для медианы и 90-го процентиля)",
     (f.ANSWERED, ""): "сообщения с ответами",
-    (f.ANSWERED, "solved"): "ответы «вопрос решён»",
-    (f.ANSWERED, "planned"): "ответы «решение запланировано»",
-    (f.ANSWERED, "impossible"): "ответы «решение невозможно»",
+    **{(f.ANSWERED, kind.value): f"ответы «{kind.label}»" for kind in AnswerKind},
     (f.FIRST_ANSWER, ""): "первые ответы",
     (f.FIRST_ANSWER, f.ON_TIME): "первый ответ в срок (≤ 10 рабочих дней)",
     (f.FIRST_ANSWER, f.LATE): "первый ответ с нарушением срока",

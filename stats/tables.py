@@ -7,11 +7,19 @@ A cell carries its display text, its CSV value and, on the staff page, the drill
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from directory.models import AnswerKind
+
 from . import facts as f
 from .figures import Rates
 
 NO_DATA = "мало данных"
-ANSWER_KINDS = (("solved", "решено"), ("planned", "запланировано"), ("impossible", "невозможно"))
+# The short column labels of the answer kinds (directory.models.AnswerKind is the list itself).
+_SHORT_KIND_LABELS = {
+    AnswerKind.SOLVED: "решено",
+    AnswerKind.PLANNED: "запланировано",
+    AnswerKind.IMPOSSIBLE: "невозможно",
+}
+ANSWER_KINDS = tuple((kind.value, _SHORT_KIND_LABELS[kind]) for kind in AnswerKind)
 
 
 @dataclass

@@ -33,10 +33,7 @@ def _locked(message):
 
 
 def _official(actor):
-    official = getattr(actor, "official", None) if actor is not None and actor.is_authenticated else None
-    if official is None or not official.is_active or not actor.is_active:
-        return None
-    return official
+    return routing.active_official(actor)
 
 
 def _wrong_state(message):
