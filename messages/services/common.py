@@ -16,6 +16,7 @@ from ..models import (
     Notification,
     YearCounter,
 )
+from ..notifications import DIGEST_KINDS
 
 REGISTRATION_WORKING_DAYS = 3  # §5.4
 ANSWER_WORKING_DAYS = 10  # §6.2, and again after a negative rating (§7.3)
@@ -65,7 +66,9 @@ def _event(message, kind, *, actor, from_state, comment="", data=None, now=None)
 
 
 def _notify(event, kind, recipients):
-    """Outbox rows in the event's transaction; the worker mails them (at most once each)."""
+    """Outbox rows in the event's transaction; the worker mails them (at most once each). A digest-only
+    kind (`assigned`, notifications.DIGEST_KINDS) is created as not to be mailed and wakes nobody."""
+    mailed = kind not in DIGEST_KINDS
     seen = set()
     rows = []
     for user in recipients:
@@ -79,11 +82,12 @@ def _notify(event, kind, recipients):
                 message=event.message,
                 event=event,
                 created_at=event.created_at,
-                next_attempt_at=event.created_at,
+                email_status=Notification.EmailStatus.PENDING if mailed else Notification.EmailStatus.SKIPPED,
+                next_attempt_at=event.created_at if mailed else None,
             )
         )
     Notification.objects.bulk_create(rows)
-    if rows:
+    if rows and mailed:
         _wake_outbox()
     return rows
 
