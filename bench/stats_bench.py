@@ -49,6 +49,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from directory.models import Category, Official, Organization, RejectionReason  # noqa: E402
 from directory.workdays import local_date  # noqa: E402
@@ -389,21 +390,26 @@ def main():
     guest, staff = Client(), supervisor_client()
     category = Category.objects.get(key="potholes").pk
     cases = [
-        ("public, year", guest, "/stats/", {"period": "year", "on": year}),
-        ("public, quarter", guest, "/stats/", {"period": "quarter", "on": year}),
-        ("public, month", guest, "/stats/", {"period": "month", "on": year}),
-        ("public CSV categories, year", guest, "/stats/categories.csv", {"period": "year", "on": year}),
-        ("staff (supervisor), year", staff, "/office/stats/", {"period": "year", "on": year}),
+        ("public, year", guest, reverse("stats:public"), {"period": "year", "on": year}),
+        ("public, quarter", guest, reverse("stats:public"), {"period": "quarter", "on": year}),
+        ("public, month", guest, reverse("stats:public"), {"period": "month", "on": year}),
+        (
+            "public CSV categories, year",
+            guest,
+            reverse("stats:public_csv", args=["categories"]),
+            {"period": "year", "on": year},
+        ),
+        ("staff (supervisor), year", staff, reverse("stats:staff"), {"period": "year", "on": year}),
         (
             "drill-down received, month, category",
             staff,
-            "/office/stats/messages/",
+            reverse("stats:staff_drilldown"),
             {"period": "month", "on": year, "metric": "received", "group": f"category:{category}"},
         ),
         (
             "drill-down late first answers, month, all",
             staff,
-            "/office/stats/messages/",
+            reverse("stats:staff_drilldown"),
             {"period": "month", "on": year, "metric": "first_answer", "key": "late"},
         ),
     ]

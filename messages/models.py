@@ -53,6 +53,13 @@ class YearCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+def message_path(number):
+    """The public address of message `number`: the one place the domain writes it (mails, admin links,
+    `get_absolute_url`). The domain may not reverse a face's URL name; the portal's URLconf serves this
+    path, and tests/messages/test_notification_links.py keeps the two equal."""
+    return f"/m/{number}/"
+
+
 class Message(ConcurrentTransitionMixin, models.Model):
     number = models.CharField("номер", max_length=20, unique=True)
     author = models.ForeignKey(
@@ -128,7 +135,7 @@ class Message(ConcurrentTransitionMixin, models.Model):
         return f"№ {self.number}"
 
     def get_absolute_url(self):
-        return f"/m/{self.number}/"
+        return message_path(self.number)
 
     @property
     def is_public(self):
