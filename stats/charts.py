@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from . import facts as f
 from . import svg
 from .figures import Rates
 from .tables import _days, _int, _pct
@@ -48,7 +49,7 @@ def build(report, tables):
         svg.horizontal_bars(
             "chart-on-time",
             [(label, value, None) for label, value, _, _ in org_items],
-            "Доля первых ответов, данных в срок (10 рабочих дней, §6.2), по организациям",
+            f"Доля первых ответов, данных в срок ({f.ANSWER_WORKING_DAYS} рабочих дней, §6.2), по организациям",
             "; ".join(f"{label}: {_pct(value)}" for label, value, _, _ in org_items)
             or "Нет данных за период.",
             maximum=100,

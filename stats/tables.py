@@ -145,7 +145,7 @@ def build_tables(report):
         ("Зарегистрировано", count(total.registered, f.REGISTERED, group=g)),
         ("Отказано в регистрации", count(total.rejected, f.REJECTED, group=g)),
         (
-            "Рассмотрено в срок (≤ 3 рабочих дней, §5.4)",
+            f"Рассмотрено в срок (≤ {f.REGISTRATION_WORKING_DAYS} рабочих дней, §5.4)",
             rate(total.decided_on_time_share, f.DECIDED, f.ON_TIME, g),
         ),
         ("Рассмотрено с нарушением срока", count(total.decided_late, f.DECIDED, f.LATE, g)),
@@ -157,7 +157,7 @@ def build_tables(report):
             for kind, label in ANSWER_KINDS
         ],
         (
-            "Первый ответ в срок (≤ 10 рабочих дней, §6.2)",
+            f"Первый ответ в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней, §6.2)",
             rate(total.answer_on_time_share, f.FIRST_ANSWER, f.ON_TIME, g),
         ),
         ("Первый ответ с нарушением срока", count(total.first_answer_late, f.FIRST_ANSWER, f.LATE, g)),
@@ -167,7 +167,7 @@ def build_tables(report):
         ("Доля ответов, возвращённых на доработку", rate(total.rework_share, f.REWORK, "", g)),
         ("Ответов после доработки", count(total.rework_answers, f.REWORK_ANSWER, group=g)),
         (
-            "Ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)",
+            f"Ответ после доработки в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней с возврата, §7.3)",
             rate(total.rework_answer_on_time_share, f.REWORK_ANSWER, f.ON_TIME, g),
         ),
         (
@@ -205,7 +205,7 @@ def build_tables(report):
         report.moderating_organizations,
         DECIDER_COLUMNS,
         m,
-        note="Регистрация или отказ (срок — 3 рабочих дня, §5.4) учитывается за организацией модератора, "
+        note=f"Регистрация или отказ (срок — {f.REGISTRATION_WORKING_DAYS} рабочих дня, §5.4) учитывается за организацией модератора, "
         "принявшего решение, а не за организацией-исполнителем.",
         labels={"org:none": "Организация модератора не указана"},
     )
