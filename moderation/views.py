@@ -50,14 +50,8 @@ def moderation_queue(request):
     return render(
         request,
         "backoffice/moderation_queue.html",
-        _base_context(request, filters=filters, page=page, querystring=_without_page(request)),
+        _base_context(request, filters=filters, page=page),
     )
-
-
-def _without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @require_safe
@@ -65,7 +59,7 @@ def _without_page(request):
 def answer_queue(request):
     queue = selectors.answer_queue(request.official)
     page = Paginator(queue, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/answer_queue.html", _base_context(request, page=page, querystring=""))
+    return render(request, "backoffice/answer_queue.html", _base_context(request, page=page))
 
 
 @require_safe

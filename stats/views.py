@@ -99,8 +99,6 @@ def staff_drilldown(request):
     except ValueError:
         raise Http404("Неверно указан разрез.") from None
     page = Paginator(drill.ids, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "stats/drilldown.html",
@@ -112,7 +110,6 @@ def staff_drilldown(request):
             "page": page,
             "messages_on_page": selectors.drill_page_messages(list(page.object_list)),
             "official": official,
-            "page_query": params.urlencode(),
             "back_query": urlencode(period.query()),
         },
     )
