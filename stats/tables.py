@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 from directory.models import AnswerKind
 
 from . import facts as f
+from . import numbers
 from .figures import Rates
 
-NO_DATA = "мало данных"
+NO_DATA = numbers.NO_DATA
 # The short column labels of the answer kinds (directory.models.AnswerKind is the list itself).
 _SHORT_KIND_LABELS = {
     AnswerKind.SOLVED: "решено",
@@ -49,32 +50,20 @@ class Table:
     label_header: str = ""
 
 
-def _int(n):
-    return f"{n:,}".replace(",", "\u202f")
-
-
-def _pct(value):
-    return NO_DATA if value is None else f"{value:.1f}".replace(".", ",") + " %"
-
-
-def _days(value):
-    if value is None:
-        return NO_DATA
-    return (f"{value:.1f}" if value % 1 else f"{value:.0f}").replace(".", ",")
-
-
 def count(n, metric, key="", group="", **period):
-    return Cell(_int(n), n, drill={"metric": metric, "key": key, "group": group, **period})
+    return Cell(numbers.integer(n), n, drill={"metric": metric, "key": key, "group": group, **period})
 
 
 def rate(value, metric, key="", group=""):
     drill = {"metric": metric, "key": key, "group": group}
-    return Cell(_pct(value), None if value is None else round(value, 1), drill=drill, no_data=value is None)
+    return Cell(
+        numbers.percent(value), None if value is None else round(value, 1), drill=drill, no_data=value is None
+    )
 
 
 def days(value, metric, group=""):
     drill = {"metric": metric, "key": "", "group": group}
-    return Cell(_days(value), value, drill=drill, no_data=value is None)
+    return Cell(numbers.days(value), value, drill=drill, no_data=value is None)
 
 
 # (header, function(Rates, group) -> Cell)
