@@ -7,20 +7,21 @@ them from here instead of each writing the rule.
 """
 
 
-def described_by(bound):
-    """The ids that describe `bound`'s control: its help text, then its errors."""
+def described_by(bound, sep="_"):
+    """The ids that describe `bound`'s control: its help text, then its errors. `sep` is "-" for the
+    statistics' period form, whose ids have always been `<auto_id>-help` / `<auto_id>-error`."""
     ids = []
     if bound.help_text:
-        ids.append(f"{bound.auto_id}_help")
+        ids.append(f"{bound.auto_id}{sep}help")
     if bound.errors:
-        ids.append(f"{bound.auto_id}_error")
+        ids.append(f"{bound.auto_id}{sep}error")
     return " ".join(ids)
 
 
-def accessible_attrs(bound, attrs=None):
+def accessible_attrs(bound, attrs=None, *, sep="_"):
     """The widget attributes of `bound` (given `attrs` kept) with aria-describedby and aria-invalid."""
     attrs = dict(attrs or {})
-    described = described_by(bound)
+    described = described_by(bound, sep)
     if described:
         attrs["aria-describedby"] = described
     if bound.errors:
