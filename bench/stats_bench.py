@@ -51,7 +51,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from directory.models import Category, Official, Organization, RejectionReason  # noqa: E402
+from directory.models import AnswerKind, Category, Official, Organization, RejectionReason  # noqa: E402
 from directory.workdays import local_date  # noqa: E402
 from stats.facts import WorkdayIndex  # noqa: E402
 
@@ -73,7 +73,7 @@ ANSWER_DAYS = [
     (d, w) for d, w in zip(range(1, 16), (4, 6, 8, 9, 10, 10, 10, 9, 8, 8, 5, 4, 3, 3, 3), strict=True)
 ]
 ANSWER_DAYS = [(d, w / sum(x for _, x in ANSWER_DAYS)) for d, w in ANSWER_DAYS]
-KINDS = [("solved", 0.6), ("planned", 0.3), ("impossible", 0.1)]
+KINDS = [(AnswerKind.SOLVED, 0.6), (AnswerKind.PLANNED, 0.3), (AnswerKind.IMPOSSIBLE, 0.1)]
 SUPPORTS = [(0, 0.55), (1, 0.2), (2, 0.1), (3, 0.06), (5, 0.05), (8, 0.04)]
 
 

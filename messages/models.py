@@ -220,7 +220,8 @@ class Answer(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="planned") | Q(planned_date__isnull=False), name="answer_planned_has_date"
+                condition=~Q(kind=AnswerKind.PLANNED) | Q(planned_date__isnull=False),
+                name="answer_planned_has_date",
             ),
         ]
 
