@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import resolve_url
 
+from directory.routing import active_official
+
 from .emails import email_clean
 from .outbox import outbound_email_queue
 
@@ -13,8 +15,7 @@ class AccountAdapter(DefaultAccountAdapter):
     officials in the back-office, citizens in their cabinet (settings STAFF_/CITIZEN_LOGIN_REDIRECT_URL)."""
 
     def get_login_redirect_url(self, request):
-        official = getattr(request.user, "official", None)
-        if official is not None and official.is_active:
+        if active_official(request.user) is not None:
             return resolve_url(settings.STAFF_LOGIN_REDIRECT_URL)
         return resolve_url(settings.CITIZEN_LOGIN_REDIRECT_URL)
 

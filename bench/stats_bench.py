@@ -49,8 +49,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
-from directory.models import Category, Official, Organization, RejectionReason  # noqa: E402
+from directory.models import AnswerKind, Category, Official, Organization, RejectionReason  # noqa: E402
 from directory.workdays import local_date  # noqa: E402
 from stats.facts import WorkdayIndex  # noqa: E402
 
@@ -72,7 +73,7 @@ ANSWER_DAYS = [
     (d, w) for d, w in zip(range(1, 16), (4, 6, 8, 9, 10, 10, 10, 9, 8, 8, 5, 4, 3, 3, 3), strict=True)
 ]
 ANSWER_DAYS = [(d, w / sum(x for _, x in ANSWER_DAYS)) for d, w in ANSWER_DAYS]
-KINDS = [("solved", 0.6), ("planned", 0.3), ("impossible", 0.1)]
+KINDS = [(AnswerKind.SOLVED, 0.6), (AnswerKind.PLANNED, 0.3), (AnswerKind.IMPOSSIBLE, 0.1)]
 SUPPORTS = [(0, 0.55), (1, 0.2), (2, 0.1), (3, 0.06), (5, 0.05), (8, 0.04)]
 
 
@@ -389,21 +390,26 @@ def main():
     guest, staff = Client(), supervisor_client()
     category = Category.objects.get(key="potholes").pk
     cases = [
-        ("public, year", guest, "/stats/", {"period": "year", "on": year}),
-        ("public, quarter", guest, "/stats/", {"period": "quarter", "on": year}),
-        ("public, month", guest, "/stats/", {"period": "month", "on": year}),
-        ("public CSV categories, year", guest, "/stats/categories.csv", {"period": "year", "on": year}),
-        ("staff (supervisor), year", staff, "/office/stats/", {"period": "year", "on": year}),
+        ("public, year", guest, reverse("stats:public"), {"period": "year", "on": year}),
+        ("public, quarter", guest, reverse("stats:public"), {"period": "quarter", "on": year}),
+        ("public, month", guest, reverse("stats:public"), {"period": "month", "on": year}),
+        (
+            "public CSV categories, year",
+            guest,
+            reverse("stats:public_csv", args=["categories"]),
+            {"period": "year", "on": year},
+        ),
+        ("staff (supervisor), year", staff, reverse("stats:staff"), {"period": "year", "on": year}),
         (
             "drill-down received, month, category",
             staff,
-            "/office/stats/messages/",
+            reverse("stats:staff_drilldown"),
             {"period": "month", "on": year, "metric": "received", "group": f"category:{category}"},
         ),
         (
             "drill-down late first answers, month, all",
             staff,
-            "/office/stats/messages/",
+            reverse("stats:staff_drilldown"),
             {"period": "month", "on": year, "metric": "first_answer", "key": "late"},
         ),
     ]

@@ -201,11 +201,17 @@ class RejectionReason(models.Model):
         return self.title
 
 
+class AnswerKind(models.TextChoices):
+    """§6.2: the three possible results of consideration. The one list of answer kinds: answers
+    (messages.models.Answer), answer templates and the statistics all use it."""
+
+    SOLVED = "solved", "вопрос решён"
+    PLANNED = "planned", "решение запланировано"
+    IMPOSSIBLE = "impossible", "решение невозможно"
+
+
 class AnswerTemplate(models.Model):
-    class Kind(models.TextChoices):
-        SOLVED = "solved", "вопрос решён"
-        PLANNED = "planned", "решение запланировано"
-        IMPOSSIBLE = "impossible", "решение невозможно"
+    Kind = AnswerKind
 
     category = models.ForeignKey(
         Category, models.CASCADE, related_name="answer_templates", verbose_name="категория"

@@ -20,6 +20,18 @@ def active_officials() -> QuerySet[Official]:
     return Official.objects.filter(is_active=True, user__is_active=True)
 
 
+def active_official(user: Any) -> Official | None:
+    """The Official row of a user while both the row and the account are active, or None (citizens,
+    guests, retired officials, blocked accounts): the instance form of `active_officials()` and the one
+    place the "active official" rule is written."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    official: Official | None = getattr(user, "official", None)
+    if official is None or not official.is_active:
+        return None
+    return official
+
+
 def category_moderators(category: Category, *, include_supervisors: bool = False) -> QuerySet[Official]:
     """Who moderates the category: its moderators (and, if asked, the supervisors)."""
     role_q = Q(role=Official.Role.MODERATOR, categories=category)

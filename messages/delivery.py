@@ -136,12 +136,6 @@ def _mark_interrupted(now, model=Notification):
     )
 
 
-def _skip_digest_kinds():
-    return Notification.objects.filter(
-        email_status=Status.PENDING, kind__in=notifications.DIGEST_KINDS
-    ).update(email_status=Status.SKIPPED, next_attempt_at=None)
-
-
 def _claim_batch(cursor, batch_size, model=Notification):
     now = timezone.now()
     with transaction.atomic(durable=True):
@@ -271,7 +265,6 @@ def outbox_deliver(*, batch_size=None, time_budget=None):
         time_budget = settings.Q_CLUSTER["timeout"] / 2
     started = monotonic_time.monotonic()
     stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "interrupted": 0}
-    stats["skipped"] = _skip_digest_kinds()
     now = timezone.now()
     stats["interrupted"] = sum(_mark_interrupted(now, outbox.model) for outbox in OUTBOXES)
     connection = get_connection(fail_silently=False)

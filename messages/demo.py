@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from directory import routing
-from directory.models import Category, RejectionReason
+from directory.models import AnswerKind, Category, RejectionReason
 
 from . import services
 from .models import Message
@@ -133,7 +133,7 @@ def create_demo_messages(now=None):
         services.message_answer(
             message=message,
             actor=answerer.user,
-            kind="solved",
+            kind=AnswerKind.SOLVED,
             now=min(step, now),
             text="Проблема устранена силами подрядной организации. Спасибо за сообщение.",
         )

@@ -23,7 +23,7 @@ from directory.models import Official, RejectionReason
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
 
 from . import links, selectors
-from .models import Answer, Notification, StaffDigest
+from .models import Answer, Notification, StaffDigest, message_path
 from .outbox import enqueue_outbox_delivery_on_commit
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def site_url(path=""):
 
 
 def message_url(message):
-    return site_url(links.page_path("message", number=message.number))
+    return site_url(message.get_absolute_url())
 
 
 def office_url(view="home", **kwargs):
@@ -119,6 +119,8 @@ def notification_context(notification):
         reasons = {r.code: r for r in RejectionReason.objects.filter(code__in=codes)}
         context["reasons"] = [reasons[c] for c in codes if c in reasons]
         context["duplicate_of"] = data.get("duplicate_of")
+        if context["duplicate_of"]:
+            context["duplicate_url"] = site_url(message_path(context["duplicate_of"]))
         context["edit_url"] = message_url(message)
     elif kind == NKind.ANSWERED:
         context["answer"] = (

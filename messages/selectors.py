@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
+from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
@@ -19,12 +20,7 @@ if TYPE_CHECKING:
 
 def official_of(user: "Person") -> Official | None:
     """The active Official row of a user, or None (citizens, guests, retired officials)."""
-    if user is None or not user.is_authenticated:
-        return None
-    official: Official | None = getattr(user, "official", None) if hasattr(user, "official") else None
-    if official is None or not official.is_active:
-        return None
-    return official
+    return routing.active_official(user)
 
 
 def acting_official(user: "Person") -> Official | None:

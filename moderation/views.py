@@ -4,43 +4,22 @@ Every view needs an active Official: anonymous people go to the login page, ever
 A message outside the official's scope is a 404, so its existence is not revealed.
 """
 
-from functools import wraps
-
 from django.contrib import messages as flash
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import routing
 from directory.models import Official
 from messages import ratelimits, services
+from messages.access import official_required
 from messages.errors import MessageActionError
 from messages.models import State
 from messages.photos import process_batch
-from messages.selectors import acting_official
 
 from . import forms, selectors
-
-
-def official_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        official = acting_official(request.user)
-        if official is None:
-            raise PermissionDenied("Рабочее место доступно только ответственным должностным лицам.")
-        request.official = official
-        response = view(request, *args, **kwargs)
-        # Staff pages carry citizens' personal data: no shared or browser cache may keep them.
-        add_never_cache_headers(response)
-        return response
-
-    return wrapped
 
 
 def _base_context(request, **extra):
@@ -71,14 +50,8 @@ def moderation_queue(request):
     return render(
         request,
         "backoffice/moderation_queue.html",
-        _base_context(request, filters=filters, page=page, querystring=_without_page(request)),
+        _base_context(request, filters=filters, page=page),
     )
-
-
-def _without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @require_safe
@@ -86,7 +59,7 @@ def _without_page(request):
 def answer_queue(request):
     queue = selectors.answer_queue(request.official)
     page = Paginator(queue, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/answer_queue.html", _base_context(request, page=page, querystring=""))
+    return render(request, "backoffice/answer_queue.html", _base_context(request, page=page))
 
 
 @require_safe

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from . import svg
+from . import facts as f
+from . import numbers, svg
 from .figures import Rates
-from .tables import _days, _int, _pct
 
 
 @dataclass
@@ -48,14 +48,14 @@ def build(report, tables):
         svg.horizontal_bars(
             "chart-on-time",
             [(label, value, None) for label, value, _, _ in org_items],
-            "Доля первых ответов, данных в срок (10 рабочих дней, §6.2), по организациям",
-            "; ".join(f"{label}: {_pct(value)}" for label, value, _, _ in org_items)
+            f"Доля первых ответов, данных в срок ({f.ANSWER_WORKING_DAYS} рабочих дней, §6.2), по организациям",
+            "; ".join(f"{label}: {numbers.percent(value)}" for label, value, _, _ in org_items)
             or "Нет данных за период.",
             maximum=100,
             unit=" %",
         ),
         ["Организация", "В срок", "Первых ответов"],
-        [[label, _pct(value), _int(n)] for label, value, _, n in org_items],
+        [[label, numbers.percent(value), numbers.integer(n)] for label, value, _, n in org_items],
     )
 
     category_items = []
@@ -72,13 +72,16 @@ def build(report, tables):
             "Рабочих дней от регистрации до первого ответа по категориям: медиана (полоса) и 90-й процентиль "
             "(черта)",
             "; ".join(
-                f"{label}: медиана {_days(median)}, 90-й процентиль {_days(p90)}"
+                f"{label}: медиана {numbers.days(median)}, 90-й процентиль {numbers.days(p90)}"
                 for label, median, p90, _ in category_items
             )
             or "Нет ответов за период.",
             marker_label="90 %:",
         ),
         ["Категория", "Медиана", "90-й процентиль", "Первых ответов"],
-        [[label, _days(median), _days(p90), _int(n)] for label, median, p90, n in category_items],
+        [
+            [label, numbers.days(median), numbers.days(p90), numbers.integer(n)]
+            for label, median, p90, n in category_items
+        ],
     )
     return [weekly, on_time, answer_time]

@@ -7,6 +7,8 @@ on-time share over two messages says nothing, so the page prints «мало да
 import math
 from collections import Counter
 
+from directory.models import AnswerKind
+
 from . import facts as f
 
 
@@ -91,7 +93,7 @@ class Rates:
         self.decision_median = median(decision_days) if enough else None
         self.decision_p90 = percentile(decision_days, 90) if enough else None
         self.answered = g.n(f.ANSWERED)
-        self.answered_kinds = {kind: g.n(f.ANSWERED, kind) for kind in ("solved", "planned", "impossible")}
+        self.answered_kinds = {kind: g.n(f.ANSWERED, kind) for kind in AnswerKind.values}
         self.first_answers = g.n(f.FIRST_ANSWER)
         self.first_answer_late = g.n(f.FIRST_ANSWER, f.LATE)
         self.answer_on_time_share = share(g.n(f.FIRST_ANSWER, f.ON_TIME), self.first_answers, min_sample)

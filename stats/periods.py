@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from directory.workdays import local_date
+from zarechny.fields import accessible_attrs
 
 MONTHS = (
     "январь",
@@ -116,15 +117,8 @@ class PeriodForm(forms.Form):
     def full_clean(self):
         super().full_clean()
         # Tie the help text and the errors to their field for screen readers.
-        for name, bound in self.fields.items():
-            ids = []
-            if bound.help_text:
-                ids.append(f"id_{name}-help")
-            if self.is_bound and name in self.errors:
-                ids.append(f"id_{name}-error")
-                bound.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                bound.widget.attrs["aria-describedby"] = " ".join(ids)
+        for name, field in self.fields.items():
+            field.widget.attrs.update(accessible_attrs(self[name], sep="-"))
 
     def clean(self):
         data = super().clean()

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from directory.models import Category, Official, Organization, RejectionReason, Topic
+from directory.models import AnswerKind, Category, Official, Organization, RejectionReason, Topic
 from directory.workdays import MOSCOW
 from messages.models import AWAITING_ANSWER_STATES, Message, MessageEvent, State, Support
 from messages.selectors import staff_messages
@@ -300,22 +300,26 @@ METRIC_LABELS = {
     (f.REGISTERED, ""): "зарегистрированные сообщения",
     (f.REJECTED, ""): "сообщения, в регистрации которых отказано",
     (f.DECIDED, ""): "рассмотренные модератором (регистрация или отказ)",
-    (f.DECIDED, f.ON_TIME): "рассмотренные в срок (≤ 3 рабочих дней)",
+    (f.DECIDED, f.ON_TIME): f"рассмотренные в срок (≤ {f.REGISTRATION_WORKING_DAYS} рабочих дней)",
     (f.DECIDED, f.LATE): "рассмотренные с нарушением срока",
     (f.DECISION_DAYS, ""): "рассмотренные модератором (выборка для медианы и 90-го процентиля)",
     (f.ANSWERED, ""): "сообщения с ответами",
-    (f.ANSWERED, "solved"): "ответы «вопрос решён»",
-    (f.ANSWERED, "planned"): "ответы «решение запланировано»",
-    (f.ANSWERED, "impossible"): "ответы «решение невозможно»",
+    **{(f.ANSWERED, kind.value): f"ответы «{kind.label}»" for kind in AnswerKind},
     (f.FIRST_ANSWER, ""): "первые ответы",
-    (f.FIRST_ANSWER, f.ON_TIME): "первый ответ в срок (≤ 10 рабочих дней)",
+    (f.FIRST_ANSWER, f.ON_TIME): f"первый ответ в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней)",
     (f.FIRST_ANSWER, f.LATE): "первый ответ с нарушением срока",
     (f.ANSWER_DAYS, ""): "первые ответы (выборка для медианы и 90-го процентиля)",
     (f.REWORK_ANSWER, ""): "ответы после доработки",
-    (f.REWORK_ANSWER, f.ON_TIME): "ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)",
+    (
+        f.REWORK_ANSWER,
+        f.ON_TIME,
+    ): f"ответ после доработки в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней с возврата, §7.3)",
     (f.REWORK_ANSWER, f.LATE): "ответ после доработки с нарушением срока (§7.3)",
     (f.MODERATED, ""): "рассмотренные модераторами организации",
-    (f.MODERATED, f.ON_TIME): "рассмотренные модераторами организации в срок (≤ 3 рабочих дней)",
+    (
+        f.MODERATED,
+        f.ON_TIME,
+    ): f"рассмотренные модераторами организации в срок (≤ {f.REGISTRATION_WORKING_DAYS} рабочих дней)",
     (f.MODERATED, f.LATE): "рассмотренные модераторами организации с нарушением срока",
     (f.REWORK, ""): "возвращённые на доработку",
     (f.RATED, ""): "оценённые ответы",

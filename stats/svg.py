@@ -8,6 +8,8 @@ differ by dash and marker shape, and every bar carries its value as text.
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from . import numbers
+
 INK = "#1b1f24"
 MUTED = "#4d5560"
 GRID = "#c9d0d9"
@@ -30,11 +32,6 @@ def _scale(value):
 
 def _nice_max(value):
     return _scale(value)[0]
-
-
-def _number(value):
-    text = f"{value:.1f}" if value % 1 else f"{value:.0f}"
-    return text.replace(".", ",")
 
 
 def _frame(chart_id, title, desc, height, body, *, width=WIDTH, font_size=14):
@@ -70,7 +67,7 @@ def received_vs_answered(chart_id, series, title, desc):
         value = i * step
         parts.append(
             f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="{MUTED}">{_number(value)}</text>'
+            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="{MUTED}">{numbers.decimal(value)}</text>'
         )
     label_every = max(1, -(-n // 5))
     for i, (label, _, _) in enumerate(series):
@@ -125,13 +122,13 @@ def horizontal_bars(chart_id, items, title, desc, *, maximum=None, unit="", mark
             continue
         width = plot_w * min(value, top_value) / top_value
         parts.append(f'<rect x="{left}" y="{y0 + 20}" width="{width:.1f}" height="16" fill="{BLUE}"/>')
-        text = f"{_number(value)}{unit}"
+        text = f"{numbers.decimal(value)}{unit}"
         if marker is not None:
             mx = left + plot_w * min(marker, top_value) / top_value
             parts.append(
                 f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y0 + 16}" y2="{y0 + 40}" stroke="{INK}" stroke-width="3"/>'
             )
-            text += f" · {marker_label} {_number(marker)}{unit}"
+            text += f" · {marker_label} {numbers.decimal(marker)}{unit}"
         parts.append(
             f'<text x="{WIDTH - right}" y="{y0 + 14}" text-anchor="end" font-weight="600" fill="{INK}">'
             f"{escape(text)}</text>"

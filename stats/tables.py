@@ -7,11 +7,20 @@ A cell carries its display text, its CSV value and, on the staff page, the drill
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from directory.models import AnswerKind
+
 from . import facts as f
+from . import numbers
 from .figures import Rates
 
-NO_DATA = "мало данных"
-ANSWER_KINDS = (("solved", "решено"), ("planned", "запланировано"), ("impossible", "невозможно"))
+NO_DATA = numbers.NO_DATA
+# The short column labels of the answer kinds (directory.models.AnswerKind is the list itself).
+_SHORT_KIND_LABELS = {
+    AnswerKind.SOLVED: "решено",
+    AnswerKind.PLANNED: "запланировано",
+    AnswerKind.IMPOSSIBLE: "невозможно",
+}
+ANSWER_KINDS = tuple((kind.value, _SHORT_KIND_LABELS[kind]) for kind in AnswerKind)
 
 
 @dataclass
@@ -41,32 +50,20 @@ class Table:
     label_header: str = ""
 
 
-def _int(n):
-    return f"{n:,}".replace(",", "\u202f")
-
-
-def _pct(value):
-    return NO_DATA if value is None else f"{value:.1f}".replace(".", ",") + " %"
-
-
-def _days(value):
-    if value is None:
-        return NO_DATA
-    return (f"{value:.1f}" if value % 1 else f"{value:.0f}").replace(".", ",")
-
-
 def count(n, metric, key="", group="", **period):
-    return Cell(_int(n), n, drill={"metric": metric, "key": key, "group": group, **period})
+    return Cell(numbers.integer(n), n, drill={"metric": metric, "key": key, "group": group, **period})
 
 
 def rate(value, metric, key="", group=""):
     drill = {"metric": metric, "key": key, "group": group}
-    return Cell(_pct(value), None if value is None else round(value, 1), drill=drill, no_data=value is None)
+    return Cell(
+        numbers.percent(value), None if value is None else round(value, 1), drill=drill, no_data=value is None
+    )
 
 
 def days(value, metric, group=""):
     drill = {"metric": metric, "key": "", "group": group}
-    return Cell(_days(value), value, drill=drill, no_data=value is None)
+    return Cell(numbers.days(value), value, drill=drill, no_data=value is None)
 
 
 # (header, function(Rates, group) -> Cell)
@@ -137,7 +134,7 @@ def build_tables(report):
         ("Зарегистрировано", count(total.registered, f.REGISTERED, group=g)),
         ("Отказано в регистрации", count(total.rejected, f.REJECTED, group=g)),
         (
-            "Рассмотрено в срок (≤ 3 рабочих дней, §5.4)",
+            f"Рассмотрено в срок (≤ {f.REGISTRATION_WORKING_DAYS} рабочих дней, §5.4)",
             rate(total.decided_on_time_share, f.DECIDED, f.ON_TIME, g),
         ),
         ("Рассмотрено с нарушением срока", count(total.decided_late, f.DECIDED, f.LATE, g)),
@@ -149,7 +146,7 @@ def build_tables(report):
             for kind, label in ANSWER_KINDS
         ],
         (
-            "Первый ответ в срок (≤ 10 рабочих дней, §6.2)",
+            f"Первый ответ в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней, §6.2)",
             rate(total.answer_on_time_share, f.FIRST_ANSWER, f.ON_TIME, g),
         ),
         ("Первый ответ с нарушением срока", count(total.first_answer_late, f.FIRST_ANSWER, f.LATE, g)),
@@ -159,7 +156,7 @@ def build_tables(report):
         ("Доля ответов, возвращённых на доработку", rate(total.rework_share, f.REWORK, "", g)),
         ("Ответов после доработки", count(total.rework_answers, f.REWORK_ANSWER, group=g)),
         (
-            "Ответ после доработки в срок (≤ 10 рабочих дней с возврата, §7.3)",
+            f"Ответ после доработки в срок (≤ {f.ANSWER_WORKING_DAYS} рабочих дней с возврата, §7.3)",
             rate(total.rework_answer_on_time_share, f.REWORK_ANSWER, f.ON_TIME, g),
         ),
         (
@@ -197,7 +194,7 @@ def build_tables(report):
         report.moderating_organizations,
         DECIDER_COLUMNS,
         m,
-        note="Регистрация или отказ (срок — 3 рабочих дня, §5.4) учитывается за организацией модератора, "
+        note=f"Регистрация или отказ (срок — {f.REGISTRATION_WORKING_DAYS} рабочих дня, §5.4) учитывается за организацией модератора, "
         "принявшего решение, а не за организацией-исполнителем.",
         labels={"org:none": "Организация модератора не указана"},
     )

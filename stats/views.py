@@ -2,15 +2,13 @@
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from messages.selectors import acting_official
+from messages.access import official_required
 
 from . import charts, selectors
 from .exports import table_csv
@@ -65,33 +63,30 @@ def public_csv(request, table):
     return _csv_response(request, table)
 
 
-def _require_official(request):
-    official = acting_official(request.user)
-    if official is None:
-        raise PermissionDenied("Статистика для сотрудников доступна только ответственным должностным лицам.")
-    return official
+_official_required = official_required(
+    denied="Статистика для сотрудников доступна только ответственным должностным лицам."
+)
 
 
 @require_safe
-@login_required
+@_official_required
 def staff_stats(request):
-    official = _require_official(request)
+    official = request.official
     context = _context(request, staff=True)
     context["official"] = official
     return render(request, "stats/staff.html", context, status=200 if context["period"] else 400)
 
 
 @require_safe
-@login_required
+@_official_required
 def staff_csv(request, table):
-    _require_official(request)
     return _csv_response(request, table)
 
 
 @require_safe
-@login_required
+@_official_required
 def staff_drilldown(request):
-    official = _require_official(request)
+    official = request.official
     _form, period = parse_period(request.GET)
     metric = request.GET.get("metric", "")
     key = request.GET.get("key", "")
@@ -104,8 +99,6 @@ def staff_drilldown(request):
     except ValueError:
         raise Http404("Неверно указан разрез.") from None
     page = Paginator(drill.ids, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "stats/drilldown.html",
@@ -117,7 +110,6 @@ def staff_drilldown(request):
             "page": page,
             "messages_on_page": selectors.drill_page_messages(list(page.object_list)),
             "official": official,
-            "page_query": params.urlencode(),
             "back_query": urlencode(period.query()),
         },
     )

@@ -69,6 +69,8 @@ TEMPLATE_OWNERS = {
     "404.html": "site",
     "500.html": "site",
     "503.html": "site",
+    # the one pager every face includes (links by {% querystring %}, wording passed in by the face)
+    "_pager.html": "site",
 }
 
 TEMPLATE_REF_RE = re.compile(r"""{%\s*(extends|include)\s+["']([^"']+)["']""")

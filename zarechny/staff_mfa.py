@@ -12,11 +12,16 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
 GUARDED_NAMESPACES = {"office", "admin"}
-# Everything under these paths is the back-office or the admin, whichever app serves it (the staff
-# statistics live in the stats app at /office/stats/).
-GUARDED_PREFIXES = ("/office/", "/admin/")
+
+
+def guarded_prefixes():
+    """Everything under the back-office's and the admin's roots, whichever app serves it (the staff
+    statistics live in the stats app under the back-office's root); taken from the URLconf, not written."""
+    return (reverse("office:home"), reverse("admin:index"))
+
 
 ENROL_MESSAGE = (
     "Рабочий кабинет и администрирование открываются только после подключения двухфакторной "
@@ -51,7 +56,7 @@ class StaffMfaMiddleware:
         if match is None:
             return None
         guarded = GUARDED_NAMESPACES.intersection(match.namespaces) or request.path_info.startswith(
-            GUARDED_PREFIXES
+            guarded_prefixes()
         )
         if not guarded:
             return None

@@ -27,6 +27,7 @@ from ..models import (
     Notification,
     YearCounter,
 )
+from ..notifications import DIGEST_KINDS
 from ..outbox import enqueue_outbox_delivery_on_commit
 
 REGISTRATION_WORKING_DAYS = 3  # §5.4
@@ -56,13 +57,9 @@ def lock_message(message: Message | int) -> Message:
 
 
 def active_official(actor: Person) -> "Official | None":
-    """The actor's official record if both the account and the official are active, else None."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return None
-    official: Official | None = getattr(actor, "official", None)
-    if official is None or not official.is_active:
-        return None
-    return official
+    """The actor's official record if both the account and the official are active, else None (the rule
+    itself lives in directory.routing)."""
+    return routing.active_official(actor)
 
 
 def wrong_state_error(message: Message) -> MessageActionError:
@@ -108,7 +105,9 @@ def record_event(
 
 
 def notify(event: MessageEvent, kind: str, recipients: Iterable["User | None"]) -> list[Notification]:
-    """Outbox rows in the event's transaction; the worker mails them (at most once each)."""
+    """Outbox rows in the event's transaction; the worker mails them (at most once each). A digest-only
+    kind (`assigned`, notifications.DIGEST_KINDS) is created as not to be mailed and wakes nobody."""
+    mailed = kind not in DIGEST_KINDS
     seen = set()
     rows = []
     for user in recipients:
@@ -122,11 +121,12 @@ def notify(event: MessageEvent, kind: str, recipients: Iterable["User | None"]) 
                 message=event.message,
                 event=event,
                 created_at=event.created_at,
-                next_attempt_at=event.created_at,
+                email_status=Notification.EmailStatus.PENDING if mailed else Notification.EmailStatus.SKIPPED,
+                next_attempt_at=event.created_at if mailed else None,
             )
         )
     Notification.objects.bulk_create(rows)
-    if rows:
+    if rows and mailed:
         _wake_outbox()
     return rows
 

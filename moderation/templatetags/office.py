@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 
 from moderation.selectors import end_of_today
+from zarechny.fields import accessible_attrs, described_by
 
 register = template.Library()
 
@@ -12,20 +13,13 @@ register = template.Library()
 def field(bound_field, **attrs):
     """A labelled field whose help text and errors are tied to the input with aria-describedby."""
     widget_id = bound_field.auto_id
-    described = []
-    if bound_field.help_text:
-        described.append(f"{widget_id}_help")
-    if bound_field.errors:
-        described.append(f"{widget_id}_error")
-        attrs["aria-invalid"] = "true"
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
+    attrs = accessible_attrs(bound_field, attrs)
     multiple = bound_field.widget_type in ("radioselect", "checkboxselectmultiple")
     return {
         "field": bound_field,
         "widget": None if multiple else bound_field.as_widget(attrs=attrs),
         "multiple": multiple,
-        "described": " ".join(described),
+        "described": described_by(bound_field),
         "widget_id": widget_id,
     }
 

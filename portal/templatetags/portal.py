@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from messages.models import Notification
 from messages.selectors import official_of
+from zarechny.fields import accessible_attrs, described_by
 
 register = template.Library()
 
@@ -14,16 +15,7 @@ register = template.Library()
 def field(bound, **options):
     """A labelled field whose help text and errors are tied to the control with aria-describedby."""
     widget = bound.field.widget
-    described = []
-    if bound.help_text:
-        described.append(f"{bound.auto_id}_help")
-    if bound.errors:
-        described.append(f"{bound.auto_id}_error")
-    attrs = {}
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
-    if bound.errors:
-        attrs["aria-invalid"] = "true"
+    attrs = accessible_attrs(bound)
     if bound.field.required and not isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
         attrs["required"] = True
     kind = "text"
@@ -37,7 +29,7 @@ def field(bound, **options):
         "f": bound,
         "kind": kind,
         "widget_html": bound.as_widget(attrs=attrs) if kind != "radio" else "",
-        "described": " ".join(described),
+        "described": described_by(bound),
         "extra_class": options.get("extra_class", ""),
         "label": options.get("label") or bound.label,
     }

@@ -1,42 +1,34 @@
 /* Back-office progressive enhancement. Every page works without it:
-   - the reject form shows the author's letter as reasons are ticked (the server has a preview button too);
+   - the reject form shows the author's letter (rendered by the server) as reasons are ticked;
    - "insert template" puts the template into the answer without reloading (the link reloads otherwise);
    - after a refused form, the first field in error gets the focus. */
 (function () {
   "use strict";
 
+  // The letter itself is rendered by the server (templates/backoffice/review.html) with every reason's
+  // text; this only shows the ticked reasons and copies the typed number and comment into it.
   function rejectPreview() {
     var form = document.getElementById("reject-form");
     if (!form) return;
     var body = form.querySelector("[data-preview-body]");
-    var number = document.querySelector("h1").textContent.replace("Сообщение", "").trim();
+    var letter = body.querySelector("[data-preview-letter]");
+    var empty = body.querySelector("[data-preview-empty]");
+    var boxes = form.querySelectorAll("input[name=reasons]");
+    var items = letter.querySelectorAll("li");
     function render() {
-      var items = [];
-      form.querySelectorAll("input[name=reasons]:checked").forEach(function (box) {
-        var text = document.getElementById(box.id + "_text");
-        if (text) items.push(text.textContent.replace(/^Автор прочитает: «|»$/g, ""));
+      var any = false;
+      boxes.forEach(function (box, i) { items[i].hidden = !box.checked; any = any || box.checked; });
+      letter.hidden = !any;
+      empty.hidden = any;
+      body.querySelectorAll("[data-preview-field]").forEach(function (p) {
+        var value = form.querySelector("[name=" + p.getAttribute("data-preview-field") + "]").value.trim();
+        p.hidden = !value;
+        p.textContent = (p.getAttribute("data-before") || "") + value + (p.getAttribute("data-after") || "");
       });
-      body.textContent = "";
-      if (!items.length) {
-        var hint = document.createElement("p");
-        hint.className = "muted";
-        hint.textContent = "Выберите причины, чтобы увидеть текст письма.";
-        body.appendChild(hint);
-        return;
-      }
-      var head = document.createElement("p");
-      head.textContent = "В регистрации сообщения " + number + " отказано.";
-      body.appendChild(head);
-      var list = document.createElement("ul");
-      items.forEach(function (t) { var li = document.createElement("li"); li.textContent = t; list.appendChild(li); });
-      body.appendChild(list);
-      var dup = form.querySelector("[name=duplicate_of]").value.trim();
-      if (dup) { var d = document.createElement("p"); d.textContent = "Исходное сообщение: № " + dup + "."; body.appendChild(d); }
-      var comment = form.querySelector("[name=comment]").value.trim();
-      if (comment) { var c = document.createElement("p"); c.textContent = "Комментарий модератора: " + comment; body.appendChild(c); }
     }
     form.addEventListener("change", render);
     form.addEventListener("input", render);
+    // A page restored from the history keeps the ticks but not the server's letter for them.
     if (form.querySelector("input[name=reasons]:checked")) render();
   }
 

@@ -100,3 +100,14 @@ def test_digest_links_each_message_to_where_it_is_handled(client, citizen, categ
     assert client.get(f"/office/m/{to_answer.number}/answer/").status_code == 200
     client.force_login(moderator)
     assert client.get(f"/office/m/{waiting.number}/").status_code == 200
+
+
+def test_the_domain_writes_the_address_the_portal_serves():
+    """`message_path` is the one place the domain writes a message's public address (issue 12.3): the
+    domain may not reverse the portal's URL name, so this keeps the two equal."""
+    from django.urls import reverse
+
+    from messages.models import Message, message_path
+
+    assert reverse("portal:message", kwargs={"number": "2026-000123"}) == message_path("2026-000123")
+    assert Message(number="2026-000123").get_absolute_url() == message_path("2026-000123")

@@ -113,7 +113,7 @@ def test_delivery_sends_each_pending_row_once_and_marks_it_sent(smtp, citizen, c
     assert stats["sent"] == 3  # received, registered, answered: the author's three notices
     # `assigned` (to the executor and to the moderator, who may answer for Администрация too) goes
     # into the digest only.
-    assert stats["skipped"] == 2
+    assert stats["skipped"] == 0  # created as skipped (issue 12.6): the run has nothing to flip
     subjects = sorted(m["Subject"] for m in smtp.received(to=citizen.email))
     assert len(subjects) == 3
     assert all(message.number in s for s in subjects)
@@ -494,3 +494,15 @@ def test_one_outbox_wake_per_transaction_none_lost_with_a_rolled_back_savepoint(
             enqueue_outbox_delivery_on_commit()
         enqueue_outbox_delivery_on_commit()
     assert callbacks == [enqueue_outbox_delivery]
+
+
+def test_digest_only_notices_are_created_skipped(citizen, category, moderator, executor):
+    """`assigned` goes into the staff digest only (notifications.DIGEST_KINDS): its rows are written as
+    `skipped`, with no attempt due, not as `pending` for every outbox run to flip (issue 12.6)."""
+    message = registered(citizen, category, moderator)
+    rows = Notification.objects.filter(message=message, kind=Notification.Kind.ASSIGNED)
+    assert rows.exists()
+    assert set(rows.values_list("email_status", "next_attempt_at")) == {(Status.SKIPPED, None)}
+    author_row = Notification.objects.get(message=message, kind=Notification.Kind.REGISTERED)
+    assert author_row.email_status == Status.PENDING
+    assert author_row.next_attempt_at is not None

@@ -378,3 +378,22 @@ def test_reassign_requests_query_count(
     with django_assert_num_queries(5):
         response = client.get(url("office:reassign_requests"))
     assert len(response.context["requests"]) == rows
+
+
+def test_the_rejection_letter_is_written_once_by_the_server(client, moderator, category, citizen):
+    """The review page carries every active reason's line of the letter (hidden until ticked), so office.js
+    only shows and hides them; the script holds none of the letter's wording (issue 12.3)."""
+    from django.contrib.staticfiles import finders
+    from django.utils.html import escape
+
+    message = submit(citizen, category)
+    client.force_login(moderator)
+    page = client.get(url("office:review", message)).content.decode()
+    preview = page[page.index('id="reject-preview"') :]
+    for reason in RejectionReason.objects.filter(is_active=True):
+        assert f"<li hidden>{escape(reason.citizen_text)}</li>" in preview
+    assert f"<p>В регистрации сообщения № {message.number} отказано.</p>" in preview
+    with open(finders.find("js/office.js"), encoding="utf-8") as script:
+        code = script.read()
+    for wording in ("отказано", "Исходное сообщение", "Комментарий модератора", "Выберите причины"):
+        assert wording not in code
