@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from django.utils import timezone
 
 from messages import ratelimits
 from messages.models import Answer, Message, Support
-from tests.factories import UserFactory, image_bytes, registered
+from tests.factories import UserFactory, registered
+from tests.portal.test_views_submit import form_data, jpeg
 
 pytestmark = pytest.mark.django_db
 SUBMIT_URL = "/submit/"
@@ -37,24 +37,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def form_data(**overrides):
-    data = {
-        "category": "potholes",
-        "text": "Глубокая яма во дворе",
-        "occurred_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "address": "ул. Ленина, 7",
-        "latitude": "",
-        "longitude": "",
-        "client_token": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
-
-
-def jpeg(name="scan.jpg"):
-    return SimpleUploadedFile(name, image_bytes("JPEG"), content_type="image/jpeg")
 
 
 def settings_in_a_fresh_process(**environ):
