@@ -13,7 +13,8 @@ that it must be a real PDF:
 * it is at most ``settings.ANSWER_PDF_MAX_BYTES``.
 
 `process_answer_files` takes all the uploads of one answer: each file goes to this check or to the
-photo pipeline (messages/photos.py) by its first bytes, never by its name.
+photo pipeline (messages/photos.py) by its first bytes, never by its name (a JPEG named «скан.pdf» is a
+photo; an HTML page named so is refused).
 """
 
 from __future__ import annotations
@@ -140,14 +141,14 @@ def process_answer_files(uploads: Iterable[Any]) -> tuple[list[ProcessedImage], 
             head = _peek(upload)
             if looks_like_pdf(head):
                 documents.append(_check_pdf(_read(upload, shown), original_name, shown))
-            elif original_name.lower().endswith(PDF_EXTENSION):
-                raise _error("not_pdf", shown)
             else:
                 try:
                     images.append(process_image(upload))
                 except ValidationError as exc:
                     if any(e.code == "not_image" for e in exc.error_list):
-                        raise _error("not_answer_file", shown) from exc
+                        # Neither a photo nor a PDF: an HTML page renamed «скан.pdf» is told so plainly.
+                        named_pdf = original_name.lower().endswith(PDF_EXTENSION)
+                        raise _error("not_pdf" if named_pdf else "not_answer_file", shown) from exc
                     raise
         except ValidationError as exc:
             errors.extend(exc.error_list)
@@ -215,6 +216,8 @@ def _read(upload: Any, shown: str) -> bytes:
 def _check_pdf(data: bytes, original_name: str, shown: str) -> ProcessedDocument:
     if not _HEADER.match(data):
         raise _error("not_pdf", shown)
+    if data.rfind(b"%%EOF") == -1:
+        raise _error("pdf_broken", shown)  # cut off before its end
     if _MARKUP.search(data[:_SNIFF_WINDOW]) or not _EOF_TAIL.search(data[-_TAIL_WINDOW:]):
         # Markup where a browser sniffs, or another file glued after the end of the PDF.
         raise _error("pdf_polyglot", shown)

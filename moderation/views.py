@@ -241,6 +241,8 @@ def reassign(request, number):
 def review_remarks(request, number, rating):
     """§7.2–7.3: the moderator publishes the remarks as written or edited, or keeps them off the page."""
     message = selectors.staff_message(request.official, number)
+    if not routing.can_moderate(request.official, message.category):
+        raise PermissionDenied("Замечания к оценкам проверяют модераторы категории сообщения.")
     found = next(
         (a.rating for a in message.answers.all() if hasattr(a, "rating") and a.rating.pk == rating), None
     )
