@@ -161,7 +161,7 @@ class AnswerForm(ActionForm):
     )
     attachments = MultipleFileField(
         required=False,
-        label=f"Фотографии и скан-образы документов (до {MAX_FILES} файлов)",
+        label=f"Фотографии и скан-образы документов (до {MAX_FILES})",
         help_text=(
             "Фотографии в формате JPEG, PNG или TIFF и скан-образы документов в формате PDF "
             f"(до {settings.ANSWER_PDF_MAX_BYTES // (1024 * 1024)} МБ, без пароля), всего не более "
