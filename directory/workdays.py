@@ -12,6 +12,8 @@ Deadlines are counted in Moscow local dates, from the day after the event (Гр�
 """
 
 import functools
+from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -134,3 +136,27 @@ def working_days_between(start: datetime | date, end: datetime | date) -> int:
     """
     first, last = local_date(start), local_date(end)
     return WorkingCalendar(first, max(first, last)).working_days_between(start, end)
+
+
+def working_days_late(dues: Sequence[datetime | date], now: datetime) -> list[int]:
+    """For each due moment, the working days after its Moscow date up to today (Moscow): how late a
+    deadline counted in working days is (§5.4, §6.2, §7.3). 0 for a deadline not yet past, and for one that
+    ended on the last working day before today. One calendar read for all of them."""
+    if not dues:
+        return []
+    today = local_date(now)
+    due_dates = [local_date(due) for due in dues]
+    first = min(due_dates) + ONE_DAY
+    if first > today:
+        return [0] * len(due_dates)
+    working_days = WorkingCalendar(first, today).working_days_in_range(first, today)
+    return [len(working_days) - bisect_right(working_days, due) for due in due_dates]
+
+
+def working_days_phrase(n: int) -> str:
+    """«1 рабочий день», «3 рабочих дня», «11 рабочих дней», «21 рабочий день»: a number of working days."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} рабочий день"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} рабочих дня"
+    return f"{n} рабочих дней"

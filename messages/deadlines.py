@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from directory import routing
-from directory.workdays import MOSCOW, WorkingCalendar, local_date
+from directory.workdays import MOSCOW, WorkingCalendar, local_date, working_days_late
 
 from .models import AWAITING_ANSWER_STATES, DeadlineNotice, Message, MessageEvent, Notification, State
 from .services.common import notify, record_event
@@ -156,3 +156,21 @@ def sweep_deadlines(*, now=None, batch_size=200):
                 if deadline_notice_send(message=pk, stage=stage, kind=kind, now=now) is not None:
                     sent[str(kind)] += 1
     return sent
+
+
+def mark_answer_overdue(messages, now=None):
+    """§6.2, §7.3 in public: set `answer_overdue_days` on each message — None while no answer is late, else
+    the working days since its answer deadline ended (0 on the days off right after it). The public list,
+    the public page and the staff boards count lateness with this one rule (directory.workdays); one
+    calendar read for a whole page, none when nothing on it is late."""
+    now = now or timezone.now()
+    late = [
+        m
+        for m in messages
+        if m.state in AWAITING_ANSWER_STATES and m.answer_due is not None and m.answer_due < now
+    ]
+    for message in messages:
+        message.answer_overdue_days = None
+    for message, days in zip(late, working_days_late([m.answer_due for m in late], now), strict=True):
+        message.answer_overdue_days = days
+    return messages

@@ -3,7 +3,8 @@ faces own (the citizen's page in portal/, the official's in moderation/); the co
 the face that serves it registers how to reach it (its AppConfig.ready()). So the core never spells a face's
 URL name or path, and a face can move its pages without the core noticing.
 
-Page names: "message" (the public page of a message, by number), "staff_home", "staff_review" and
+Page names: "message" (the public page of a message, by number), "document" (the download of an answer's
+PDF, by number and token), "staff_home", "staff_review" and
 "staff_answer" (the back-office home, the review page and the answer page, by number)."""
 
 from collections.abc import Callable

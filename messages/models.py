@@ -242,8 +242,54 @@ class AnswerAttachment(StoredImage):
         return f"Вложение {self.position + 1} к ответу {self.answer_id}"
 
 
+class AnswerDocument(models.Model):
+    """§6.3: a scanned document (PDF) attached to an answer, checked by messages/documents.py.
+
+    Stored as uploaded under a generated name and served only as a download (never inline)."""
+
+    answer = models.ForeignKey(Answer, models.CASCADE, related_name="documents", verbose_name="ответ")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    position = models.PositiveSmallIntegerField("порядок", default=0)
+    file = models.FileField("файл", storage=private_storage, max_length=200)
+    original_name = models.CharField("имя файла у автора", max_length=255, blank=True)
+    size = models.PositiveIntegerField("размер, байт")
+    pages = models.PositiveIntegerField("страниц")
+
+    class Meta:
+        verbose_name = "документ ответа"
+        verbose_name_plural = "документы ответов"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"Документ {self.position + 1} к ответу {self.answer_id}"
+
+    @property
+    def label(self):
+        """«Документ, PDF, 1,2 МБ»: what the pages and e-mails show as the download link."""
+        from .documents import format_size
+
+        return f"Документ, PDF, {format_size(self.size)}"
+
+    def download_name(self, number):
+        """A neutral file name for the browser: the message number and the position, nothing typed by anyone."""
+        return f"{number}-dokument-{self.position + 1}.pdf"
+
+
+class RemarksReview(models.TextChoices):
+    """§7.2–7.3: the remarks of a rating go to the organisation at once, to the public page only after a
+    moderator of the category has read them (they may hold personal data)."""
+
+    NONE = "", "замечаний нет"
+    PENDING = "pending", "ждут проверки модератором"
+    PUBLISHED = "published", "опубликованы как написаны"
+    EDITED = "edited", "опубликованы с правками модератора"
+    HIDDEN = "hidden", "не публикуются"
+
+
 class Rating(models.Model):
     """§7.1–7.2: the author's rating of one answer; negative needs concrete remarks."""
+
+    Review = RemarksReview
 
     answer = models.OneToOneField(Answer, models.CASCADE, related_name="rating", verbose_name="ответ")
     message = models.ForeignKey(Message, models.CASCADE, related_name="ratings", verbose_name="сообщение")
@@ -253,6 +299,20 @@ class Rating(models.Model):
     positive = models.BooleanField("положительная")
     remarks = models.TextField("замечания", blank=True)
     created_at = models.DateTimeField("дата оценки")
+    remarks_review = models.CharField(
+        "проверка замечаний", max_length=10, choices=RemarksReview.choices, blank=True, default=""
+    )
+    # What the public page shows once a moderator published them: the remarks as written or edited.
+    remarks_public = models.TextField("замечания для публикации", blank=True)
+    remarks_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="проверил замечания",
+    )
+    remarks_reviewed_at = models.DateTimeField("замечания проверены", null=True, blank=True)
 
     class Meta:
         verbose_name = "оценка ответа"
@@ -261,7 +321,12 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=Q(positive=True) | ~Q(remarks=""), name="rating_negative_has_remarks"
             ),
+            models.CheckConstraint(
+                condition=Q(remarks="", remarks_review="") | (~Q(remarks="") & ~Q(remarks_review="")),
+                name="rating_remarks_have_review_state",
+            ),
         ]
+        indexes = [models.Index(fields=["remarks_review"], name="rating_remarks_review")]
 
     def __str__(self):
         return f"{'+' if self.positive else '−'} {self.message}"
@@ -322,6 +387,7 @@ class MessageEvent(models.Model):
         REMINDER = "reminder", "напоминание о сроке"
         ESCALATED = "escalated", "срок нарушен"
         WITHDRAWN = "withdrawn", "отозвано автором до публикации"
+        REMARKS_REVIEWED = "remarks_reviewed", "замечания к оценке проверены модератором"
 
     PUBLIC_KINDS = (
         Kind.REGISTERED,

@@ -123,11 +123,18 @@ def notification_context(notification):
             context["duplicate_url"] = site_url(message_path(context["duplicate_of"]))
         context["edit_url"] = message_url(message)
     elif kind == NKind.ANSWERED:
-        context["answer"] = (
+        answer = (
             Answer.objects.select_related("organization")
             .filter(pk=data.get("answer"), message=message)
             .first()
         )
+        context["answer"] = answer
+        # §6.3: scanned documents as download links with their size (the photos are on the page).
+        context["documents"] = [
+            (d.label, site_url(links.page_path("document", number=message.number, token=d.token)))
+            for d in (answer.documents.order_by("position", "id") if answer is not None else [])
+        ]
+        context["photo_count"] = answer.attachments.count() if answer is not None else 0
     elif kind in (NKind.REMINDER, NKind.ESCALATION):
         context["stage"] = data.get("deadline")
         due = data.get("due")

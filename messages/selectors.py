@@ -9,7 +9,7 @@ from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
-from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
+from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, Rating, State
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -115,3 +115,16 @@ def messages_of_author(user: "Person") -> QuerySet[Message]:
     if user is None or not user.is_authenticated:
         return Message.objects.none()
     return Message.objects.filter(author=user).exclude(state=State.WITHDRAWN)
+
+
+def remarks_awaiting_review(official: Official | None) -> QuerySet[Rating]:
+    """§7.2–7.3: ratings whose remarks no moderator has reviewed yet, in the official's moderation scope
+    (the moderators of the message's category; the supervisors everywhere), oldest first."""
+    if official is None or official.role not in (Official.Role.MODERATOR, Official.Role.SUPERVISOR):
+        return Rating.objects.none()
+    pending = Rating.objects.filter(remarks_review=Rating.Review.PENDING).exclude(
+        message__state=State.WITHDRAWN
+    )
+    if official.role == Official.Role.MODERATOR:
+        pending = pending.filter(message__category__in=_category_ids(official))
+    return pending.order_by("created_at", "id")

@@ -1,11 +1,14 @@
 """Back-office forms. They only parse input; every rule about the action lives in messages.services."""
 
 from django import forms
+from django.conf import settings
 
 from directory.models import Category, Organization, RejectionReason
-from messages.fields import MultipleFileField
+from messages.documents import ANSWER_ACCEPT
+from messages.fields import MultipleFileField, MultipleFileInput
 from messages.models import ANSWER_TEXT_MAX_LENGTH, Answer
 from messages.photos import MAX_FILES
+from messages.services import REMARKS_MAX_LENGTH, RemarksDecision
 
 from . import selectors
 
@@ -159,7 +162,12 @@ class AnswerForm(ActionForm):
     attachments = MultipleFileField(
         required=False,
         label=f"Фотографии и скан-образы документов (до {MAX_FILES})",
-        help_text="JPEG, PNG или TIFF (§6.3).",
+        help_text=(
+            "Фотографии в формате JPEG, PNG или TIFF и скан-образы документов в формате PDF "
+            f"(до {settings.ANSWER_PDF_MAX_BYTES // (1024 * 1024)} МБ, без пароля), всего не более "
+            f"{MAX_FILES} файлов (§6.3). Документы PDF на портале можно будет только скачать."
+        ),
+        widget=MultipleFileInput(attrs={"accept": ANSWER_ACCEPT}),
     )
 
 
@@ -170,3 +178,34 @@ class RequestReassignForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Объясните, почему сообщение не относится к вашей организации."},
     )
+
+
+class RemarksReviewForm(ActionForm):
+    """§7.2–7.3: what the public page shows of the author's remarks."""
+
+    decision = forms.ChoiceField(
+        label="Решение о публикации",
+        choices=[
+            (RemarksDecision.PUBLISH, "Опубликовать как написаны"),
+            (RemarksDecision.EDIT, "Опубликовать исправленный текст (ниже)"),
+            (RemarksDecision.HIDE, "Не публиковать"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Выберите, что сделать с замечаниями."},
+    )
+    text = forms.CharField(
+        required=False,
+        max_length=REMARKS_MAX_LENGTH,
+        label="Текст для публикации",
+        help_text=(
+            "Для «Опубликовать исправленный текст»: уберите персональные данные — фамилии, телефоны, "
+            "номера квартир, адреса электронной почты — и оскорбления, суть замечаний оставьте. "
+            "Исполнитель и автор видят замечания полностью."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, rating, **kwargs):
+        self.id_prefix = f"remarks{rating.pk}"
+        kwargs.setdefault("initial", {"text": rating.remarks_public or rating.remarks})
+        super().__init__(*args, **kwargs)

@@ -4,7 +4,6 @@ sees what exists once; this module only shapes, counts and groups what those sel
 
 import math
 import re
-from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from directory.models import AnswerTemplate, Category, Official, RejectionReason
-from directory.workdays import ONE_DAY, WorkingCalendar, local_date
+from directory.workdays import working_days_late
 from messages import selectors as scoped
-from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, State
+from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, Rating, State
 
 # Likely duplicates (§4.4): a bounded look-back so the review page stays cheap on a busy category.
 DUPLICATE_LOOKBACK_DAYS = 90
@@ -57,6 +56,7 @@ def home_summary(official: Official, now: datetime) -> dict[str, Any]:
     if can_moderate_anything(official):
         summary["moderation"] = _deadline_counts(scoped.moderator_queue(official), "registration_due", now)
         summary["reassign_requests"] = pending_reassign_requests(official).count()
+        summary["remarks"] = scoped.remarks_awaiting_review(official).count()
     if can_answer_anything(official):
         summary["answers"] = _deadline_counts(scoped.executor_queue(official), "answer_due", now)
     if official.role == Official.Role.SUPERVISOR:
@@ -150,13 +150,15 @@ def overdue_board(official: Official | None, now: datetime) -> Any:
 def _count_working_days_late(messages: Sequence[Any], now: datetime) -> None:
     """Set `days_late`: the working days after the (Moscow) due date up to today — the deadlines are in
     working days (§5.4, §6.2, §7.3), so lateness is too. One calendar read for the whole board."""
-    if not messages:
-        return
-    today = local_date(now)
-    first = min(local_date(m.due) for m in messages) + ONE_DAY
-    working_days = WorkingCalendar(first, today).working_days_in_range(first, today)
-    for message in messages:
-        message.days_late = len(working_days) - bisect_right(working_days, local_date(message.due))
+    for message, days in zip(messages, working_days_late([m.due for m in messages], now), strict=True):
+        message.days_late = days
+
+
+def remarks_queue(official: Official | None) -> QuerySet[Rating]:
+    """§7.2–7.3: the remarks of ratings that wait for this moderator's review, oldest first."""
+    return scoped.remarks_awaiting_review(official).select_related(
+        "message__category", "message__executing_organization", "answer"
+    )
 
 
 def pending_reassign_requests(official: Official | None) -> QuerySet[Message]:
@@ -188,9 +190,9 @@ def _with_details(queryset: QuerySet[Message]) -> QuerySet[Message]:
         "rejection_reasons",
         Prefetch(
             "answers",
-            queryset=Answer.objects.select_related("author__user", "organization", "rating").prefetch_related(
-                "attachments"
-            ),
+            queryset=Answer.objects.select_related(
+                "author__user", "organization", "rating__remarks_reviewed_by"
+            ).prefetch_related("attachments", "documents"),
         ),
         Prefetch("events", queryset=MessageEvent.objects.select_related("actor")),
     )

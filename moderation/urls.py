@@ -9,10 +9,12 @@ urlpatterns = [
     path("answers/", views.answer_queue, name="answer_queue"),
     path("overdue/", views.overdue_board, name="overdue"),
     path("reassign-requests/", views.reassign_requests, name="reassign_requests"),
+    path("remarks/", views.remarks_queue, name="remarks_queue"),
     path("m/<str:number>/", views.review, name="review"),
     path("m/<str:number>/register/", views.register, name="register"),
     path("m/<str:number>/reject/", views.reject, name="reject"),
     path("m/<str:number>/reassign/", views.reassign, name="reassign"),
+    path("m/<str:number>/remarks/<int:rating>/", views.review_remarks, name="review_remarks"),
     path("m/<str:number>/answer/", views.answer, name="answer"),
     path("m/<str:number>/request-reassign/", views.request_reassign, name="request_reassign"),
 ]

@@ -7,6 +7,7 @@ A message outside the official's scope is a 404, so its existence is not reveale
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -15,9 +16,9 @@ from directory import routing
 from directory.models import Official
 from messages import ratelimits, services
 from messages.access import official_required
+from messages.documents import process_answer_files
 from messages.errors import MessageActionError
-from messages.models import State
-from messages.photos import process_batch
+from messages.models import Rating, State
 
 from . import forms, selectors
 
@@ -74,6 +75,18 @@ def overdue_board(request):
 
 @require_safe
 @official_required
+def remarks_queue(request):
+    """§7.2–7.3: remarks of negative ratings that no moderator has reviewed for the public page yet."""
+    if not selectors.can_moderate_anything(request.official):
+        raise PermissionDenied("Замечания к оценкам проверяют модераторы категорий.")
+    page = Paginator(selectors.remarks_queue(request.official), selectors.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "backoffice/remarks_queue.html", _base_context(request, page=page))
+
+
+@require_safe
+@official_required
 def reassign_requests(request):
     requests = selectors.pending_reassign_requests(request.official)
     return render(request, "backoffice/reassign_requests.html", _base_context(request, requests=requests))
@@ -95,6 +108,23 @@ def _review_forms(request, message, **bound):
         context["duplicate_reason"] = selectors.duplicate_reason()
     if can_moderate and message.state in (State.REGISTERED, State.REWORK):
         context["reassign_form"] = bound.get("reassign_form") or forms.ReassignForm(message=message)
+    if can_moderate:
+        # §7.2–7.3: the remarks of every rating, for the moderator to publish, edit or keep off the page.
+        bound_remarks = bound.get("remarks_form")
+        context["remarks_reviews"] = [
+            (
+                answer.rating,
+                bound_remarks
+                if bound_remarks is not None and bound_remarks.rating_pk == answer.rating.pk
+                else forms.RemarksReviewForm(rating=answer.rating),
+            )
+            for answer in message.answers.all()
+            if hasattr(answer, "rating") and answer.rating.remarks
+        ]
+        context["remarks_pending"] = any(
+            rating.remarks_review == Rating.Review.PENDING for rating, _ in context["remarks_reviews"]
+        )
+        bound = {k: v for k, v in bound.items() if k != "remarks_form"}
     # A refused action keeps its bound form on the page, so the reason is shown next to the field even
     # when the form would no longer be offered (someone else registered the message a moment earlier).
     context.update(bound)
@@ -206,6 +236,42 @@ def reassign(request, number):
     return render_review(request, message, status=400, reassign_form=form)
 
 
+@require_POST
+@official_required
+def review_remarks(request, number, rating):
+    """§7.2–7.3: the moderator publishes the remarks as written or edited, or keeps them off the page."""
+    message = selectors.staff_message(request.official, number)
+    if not routing.can_moderate(request.official, message.category):
+        raise PermissionDenied("Замечания к оценкам проверяют модераторы категории сообщения.")
+    found = next(
+        (a.rating for a in message.answers.all() if hasattr(a, "rating") and a.rating.pk == rating), None
+    )
+    if found is None:
+        raise Http404("Оценка не найдена.")
+    form = forms.RemarksReviewForm(request.POST, rating=found)
+    form.rating_pk = found.pk
+    if form.is_valid():
+        try:
+            services.rating_remarks_review(
+                rating=found,
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                text=form.cleaned_data["text"],
+            )
+        except MessageActionError as error:
+            error.attach_to(form)
+        else:
+            return _done(request, message, REMARKS_DONE[form.cleaned_data["decision"]])
+    return render_review(request, message, status=400, remarks_form=form)
+
+
+REMARKS_DONE = {
+    services.RemarksDecision.PUBLISH: "Замечания автора опубликованы на портале.",
+    services.RemarksDecision.EDIT: "Замечания автора опубликованы с вашими правками.",
+    services.RemarksDecision.HIDE: "Замечания автора не будут опубликованы; исполнитель и автор их видят.",
+}
+
+
 # --- the answerer's side -------------------------------------------------------------------------
 
 
@@ -248,9 +314,9 @@ def answer(request, number):
             form.add_error("attachments", str(refusal))
             return _render_answer(request, message, answer_form=form, status=429)
     if form.is_valid():
-        attachments = []
+        attachments, documents = [], []
         try:
-            attachments = process_batch(form.cleaned_data["attachments"])
+            attachments, documents = process_answer_files(form.cleaned_data["attachments"])
         except ValidationError as error:
             for text in error.messages:
                 form.add_error("attachments", text)
@@ -263,6 +329,7 @@ def answer(request, number):
                     text=form.cleaned_data["text"],
                     planned_date=form.cleaned_data["planned_date"],
                     attachments=attachments,
+                    documents=documents,
                 )
             except MessageActionError as error:
                 error.attach_to(form)

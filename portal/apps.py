@@ -12,3 +12,5 @@ class PortalConfig(AppConfig):
 
         # The citizen's page of a message, which the core's e-mails and get_absolute_url link to.
         links.register("message", lambda number: reverse("portal:message", args=[number]))
+        # The download of an answer's scanned document (§6.3), linked from the «answered» e-mail.
+        links.register("document", lambda number, token: reverse("portal:document", args=[number, token]))

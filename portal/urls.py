@@ -16,6 +16,7 @@ urlpatterns = [
     path("m/<str:number>/photo/<uuid:token>/thumb/", views.photo_thumb, name="photo_thumb"),
     path("m/<str:number>/attachment/<uuid:token>/", views.attachment, name="attachment"),
     path("m/<str:number>/attachment/<uuid:token>/thumb/", views.attachment_thumb, name="attachment_thumb"),
+    path("m/<str:number>/document/<uuid:token>/", views.document, name="document"),
     path("cabinet/", views.cabinet, name="cabinet"),
     path("cabinet/notifications/", views.notifications, name="notifications"),
     # Profile, account deletion and the consent text (portal/account_urls.py), in this namespace.

@@ -19,8 +19,18 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
 from messages import ratelimits, selectors, services
+from messages.deadlines import mark_answer_overdue
+from messages.documents import PDF_CONTENT_TYPE
 from messages.errors import MessageActionError
-from messages.models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
+from messages.models import (
+    AnswerAttachment,
+    AnswerDocument,
+    MessageEvent,
+    Notification,
+    Photo,
+    State,
+    Support,
+)
 from messages.photos import process_batch
 
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
@@ -52,6 +62,7 @@ def message_list(request):
         Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    mark_answer_overdue(page)  # §6.2 in public: «срок ответа истёк N рабочих дней назад»
     filtered = any(request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort"))
     return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
 
@@ -90,7 +101,8 @@ def _message_page(request, message, *, rating_form=None):
     is_author = user.is_authenticated and message.author_id == user.pk
     answers = list(
         message.answers.select_related("organization", "rating").prefetch_related(
-            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id")),
+            Prefetch("documents", queryset=AnswerDocument.objects.order_by("position", "id")),
         )
     )
     events = message.events.exclude(kind__in=INTERNAL_KINDS)
@@ -109,6 +121,7 @@ def _message_page(request, message, *, rating_form=None):
         supported = Support.objects.filter(message=message, user=user).exists()
     elif _guest_token(request):
         supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
+    mark_answer_overdue([message])
     context = {
         "message": message,
         "is_author": is_author,
@@ -253,6 +266,39 @@ def _serve_attachment(request, number, token, field):
         answer__message__in=visible,
     )
     return _image_response(attachment, field, attachment.answer.message)
+
+
+@require_safe
+def document(request, number, token):
+    """§6.3: a scanned document of an answer, with the answer's access rule, and only ever as a download:
+    a PDF opened inline runs in the browser's viewer on our origin, a download does not."""
+    visible = selectors.messages_visible_to(request.user)
+    document = get_object_or_404(
+        AnswerDocument.objects.select_related("answer__message"),
+        token=token,
+        answer__message__number=number,
+        answer__message__in=visible,
+    )
+    message = document.answer.message
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("Файл не найден.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.download_name(message.number),
+        content_type=PDF_CONTENT_TYPE,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Nothing in a download may run, even if a browser rendered it after all.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if message.is_public:
+        response["Cache-Control"] = "public, max-age=3600"
+    else:
+        response["Cache-Control"] = "private, max-age=600"
+        response["Vary"] = "Cookie"
+    return response
 
 
 @require_safe

@@ -99,6 +99,41 @@ def processed_photos(count, fmt="JPEG"):
     return process_batch(uploads)
 
 
+def pdf_bytes(pages=1, *, javascript=False, password=None):
+    """A real PDF made by pypdf: blank A4 pages, optionally with a script or a password."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if javascript:
+        from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+        action = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Action"),
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('x');"),
+            }
+        )
+        writer.root_object[NameObject("/OpenAction")] = action
+    if password:
+        writer.encrypt(password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def processed_documents(count):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messages.documents import process_document
+
+    return [process_document(SimpleUploadedFile(f"scan{i}.pdf", pdf_bytes())) for i in range(count)]
+
+
 def submit(author, category, *, text="Яма на дороге у дома 5", photos=(), now=None, **extra):
     now = now or timezone.now()
     return services.message_submit(

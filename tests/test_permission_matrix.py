@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 
 from messages import services
 from messages.services.transactions import services_in_one_transaction
-from tests.factories import processed_photos, registered, submit
+from tests.factories import processed_documents, processed_photos, registered, submit
 
 ROLES = (
     "anonymous",
@@ -202,8 +202,17 @@ def scene(_media_root, django_db_setup, django_db_blocker):
         services.message_withdraw(message=withdrawn, actor=citizen)
         done = registered(citizen, potholes, moderator)
         services.message_answer(
-            message=done, actor=executor, kind="solved", text="Заделано.", attachments=processed_photos(1)
+            message=done,
+            actor=executor,
+            kind="solved",
+            text="Заделано.",
+            attachments=processed_photos(1),
+            documents=processed_documents(1),
         )
+        # §7.2–7.3: a negative rating whose remarks wait for a moderator.
+        rated = registered(citizen, potholes, moderator)
+        services.message_answer(message=rated, actor=executor, kind="solved", text="Заделано.")
+        services.message_rate(message=rated, actor=citizen, positive=False, remarks="Яма осталась.")
         yield {
             "people": people,
             "world": world,
@@ -214,6 +223,9 @@ def scene(_media_root, django_db_setup, django_db_blocker):
             "withdrawn": withdrawn,
             "answered": done,
             "attachment": done.answers.get().attachments.get(),
+            "document": done.answers.get().documents.get(),
+            "rated": rated,
+            "rating": rated.ratings.get(),
         }
         transaction.set_rollback(True)
 
@@ -241,6 +253,13 @@ ROWS = [
     photo("submitted", "portal:photo_thumb", PRIVATE_MESSAGE),
     attachment("portal:attachment", everyone()),
     attachment("portal:attachment_thumb", everyone()),
+    # §6.3: a PDF of a public answer is public (and only ever a download, tests/portal/test_views_documents.py).
+    Row(
+        "portal:document",
+        everyone(),
+        kwargs=lambda scene: {"number": scene["answered"].number, "token": scene["document"].token},
+        label="answered",
+    ),
     # Supporting a public message: everyone is redirected back to it (the author with a refusal).
     on("registered", "portal:support", everyone(302), method="post"),
     # Rating: the author only; an empty form is re-shown with its error.
@@ -265,6 +284,26 @@ ROWS = [
     Row("office:moderation_queue", office()),
     Row("office:answer_queue", office()),
     Row("office:reassign_requests", office()),
+    # §7.2–7.3: the remarks waiting for review, for those who moderate.
+    Row(
+        "office:remarks_queue",
+        office(executor=403, other_org_executor=403, admin_user=403),
+    ),
+    # Reviewing remarks: the moderators of the message's category (400 = an empty form reached them).
+    Row(
+        "office:review_remarks",
+        office(
+            400,
+            other_category_moderator=404,
+            executor=403,
+            other_org_executor=404,
+            admin_user=404,
+        ),
+        kwargs=lambda scene: {"number": scene["rated"].number, "rating": scene["rating"].pk},
+        method="post",
+        data={},
+        label="rated",
+    ),
     Row(
         "office:overdue",
         office(

@@ -244,6 +244,9 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 # JPEG's coefficients at 2 bytes a sample): 96 MB = a 25 Mpx PNG or TIFF, a 16 Mpx progressive JPEG.
 PHOTO_MAX_DECODED_BYTES = env.int("PHOTO_MAX_DECODED_BYTES", default=96 * 1024 * 1024)
 PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
+# Scanned documents attached to answers (§6.3): PDF files, stored as uploaded and served only as downloads.
+ANSWER_PDF_MAX_BYTES = env.int("ANSWER_PDF_MAX_BYTES", default=10 * 1024 * 1024)
+ANSWER_PDF_MAX_PAGES = env.int("ANSWER_PDF_MAX_PAGES", default=200)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
 CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")

@@ -22,11 +22,14 @@ from .citizen import (
 )
 from .common import ANSWER_WORKING_DAYS, REGISTRATION_WORKING_DAYS
 from .staff import (
+    REMARKS_MAX_LENGTH,
+    RemarksDecision,
     message_answer,
     message_reassign,
     message_register,
     message_reject,
     message_request_reassign,
+    rating_remarks_review,
 )
 from .system import message_close_unrated
 from .transactions import services_in_one_transaction
@@ -35,6 +38,8 @@ from .withdrawal import message_withdraw, messages_withdraw_of_author
 __all__ = [
     "ANSWER_WORKING_DAYS",
     "REGISTRATION_WORKING_DAYS",
+    "REMARKS_MAX_LENGTH",
+    "RemarksDecision",
     "message_answer",
     "message_close_unrated",
     "message_rate",
@@ -49,5 +54,6 @@ __all__ = [
     "messages_withdraw_of_author",
     "new_guest_token",
     "notifications_mark_read",
+    "rating_remarks_review",
     "services_in_one_transaction",
 ]

@@ -215,7 +215,14 @@ def message_rate(
     now = now or timezone.now()
     from_state = message.state
     Rating.objects.create(
-        answer=answer, message=message, author=actor, positive=positive, remarks=remarks, created_at=now
+        answer=answer,
+        message=message,
+        author=actor,
+        positive=positive,
+        remarks=remarks,
+        created_at=now,
+        # §7.2–7.3: the organisation and the author read them at once, the public after a moderator.
+        remarks_review=Rating.Review.PENDING if remarks else Rating.Review.NONE,
     )
     if positive:
         with transition_guard(message):

@@ -1,22 +1,28 @@
-"""Actions of officials: register, reject, reassign, answer (§5, §6, Appendix 2)."""
+"""Actions of officials: register, reject, reassign, answer, review rating remarks (§5, §6, §7, Appendix 2)."""
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from accounts.models import User
 from directory import routing
 from directory.models import Category, Organization, RejectionReason
 from directory.workdays import add_working_days
 
+from ..documents import ProcessedDocument
 from ..errors import MessageActionError
 from ..models import (
     ANSWER_TEXT_MAX_LENGTH,
     PUBLIC_STATES,
     Answer,
     AnswerAttachment,
+    AnswerDocument,
     Message,
     MessageEvent,
+    Rating,
     State,
 )
 from ..photos import MAX_FILES, ProcessedImage
@@ -227,9 +233,13 @@ def message_answer(
     text: str,
     planned_date: date | None = None,
     attachments: Sequence[ProcessedImage] = (),
+    documents: Sequence[ProcessedDocument] = (),
     now: datetime | None = None,
 ) -> Answer:
-    """§6.1–6.4, §7.3: the executing organisation answers; the author is notified and may rate it."""
+    """§6.1–6.4, §7.3: the executing organisation answers; the author is notified and may rate it.
+
+    §6.3: photos (`attachments`, from messages.photos) and PDF scans (`documents`, from
+    messages.documents), at most MAX_FILES of both together."""
     written: WrittenFiles = []
     try:
         with service_atomic():
@@ -266,7 +276,7 @@ def message_answer(
                 raise MessageActionError("Укажите планируемый срок решения (§6.2).", field="planned_date")
             if kind != Answer.Kind.PLANNED:
                 planned_date = None
-            if len(attachments) > MAX_FILES:
+            if len(attachments) + len(documents) > MAX_FILES:
                 raise MessageActionError(
                     f"Можно приложить не более {MAX_FILES} файлов (§6.3).", field="attachments"
                 )
@@ -286,6 +296,7 @@ def message_answer(
                 is_rework=is_rework,
             )
             store_images(AnswerAttachment, "answer", answer, attachments, written)
+            _store_documents(answer, documents, written)
             message.answered_at = now
             message.save(update_fields=["state", "answered_at", "updated_at"])
             event = record_event(
@@ -305,3 +316,94 @@ def message_answer(
         remove_files(written)
         raise
     return answer
+
+
+def _store_documents(answer: Answer, documents: Sequence[ProcessedDocument], written: WrittenFiles) -> None:
+    """Write the PDFs under their generated names and one row each; `written` lets a failure remove them."""
+    storage = AnswerDocument._meta.get_field("file").storage
+    for position, document in enumerate(documents):
+        name = storage.save(document.storage_name, ContentFile(document.data))
+        written.append((storage, name))
+        AnswerDocument.objects.create(
+            answer=answer,
+            token=uuid.UUID(document.token),
+            position=position,
+            file=name,
+            original_name=document.original_name[:255],
+            size=document.size,
+            pages=document.pages,
+        )
+
+
+REMARKS_MAX_LENGTH = 4000  # the rating form's bound (portal/forms.py)
+
+
+class RemarksDecision:
+    """What a moderator does with the remarks of a rating (§7.2–7.3)."""
+
+    PUBLISH = "publish"  # as written
+    EDIT = "edit"  # an edited version, e.g. without personal data
+    HIDE = "hide"  # not on the public page; the organisation and the author still have them
+
+    ALL = (PUBLISH, EDIT, HIDE)
+
+
+@entry_point
+def rating_remarks_review(
+    *,
+    rating: Rating | int,
+    actor: Person,
+    decision: str,
+    text: str = "",
+    now: datetime | None = None,
+) -> Rating:
+    """§7.2–7.3: a moderator of the message's category decides what of the author's remarks is public.
+
+    The remarks reached the organisation and the author when the rating was given; the public page shows
+    them only after this decision: as written, an edited version (personal data removed), or nothing.
+    The decision may be changed later (each change is an event). The message row is locked first, as by
+    every service, then the rating row."""
+    pk = rating.pk if isinstance(rating, Rating) else rating
+    message_id = Rating.objects.filter(pk=pk).values_list("message_id", flat=True).first()
+    if message_id is None:
+        raise MessageActionError("Оценка не найдена.", code="not_found")
+    message = lock_message(message_id)
+    require_moderator(actor, message.category)
+    locked = Rating.objects.select_for_update().get(pk=pk)
+    if not locked.remarks:
+        raise MessageActionError("У этой оценки нет замечаний.", code="wrong_state")
+    if decision not in RemarksDecision.ALL:
+        raise MessageActionError("Выберите, что сделать с замечаниями.", field="decision")
+    previous = locked.remarks_review
+    if decision == RemarksDecision.PUBLISH:
+        locked.remarks_review, locked.remarks_public = Rating.Review.PUBLISHED, locked.remarks
+    elif decision == RemarksDecision.EDIT:
+        text = (text or "").strip()
+        if not text:
+            raise MessageActionError(
+                "Напишите текст замечаний для публикации или выберите «Не публиковать».", field="text"
+            )
+        if len(text) > REMARKS_MAX_LENGTH:
+            raise MessageActionError(
+                f"Текст замечаний не может быть длиннее {REMARKS_MAX_LENGTH} символов.", field="text"
+            )
+        edited = text != locked.remarks
+        locked.remarks_review = Rating.Review.EDITED if edited else Rating.Review.PUBLISHED
+        locked.remarks_public = text
+    else:
+        locked.remarks_review, locked.remarks_public = Rating.Review.HIDDEN, ""
+    now = now or timezone.now()
+    locked.remarks_reviewed_by = actor if isinstance(actor, User) else None
+    locked.remarks_reviewed_at = now
+    locked.save(
+        update_fields=["remarks_review", "remarks_public", "remarks_reviewed_by", "remarks_reviewed_at"]
+    )
+    record_event(
+        message,
+        Kind.REMARKS_REVIEWED,
+        actor=actor,
+        from_state=message.state,
+        now=now,
+        data={"rating": locked.pk, "decision": str(locked.remarks_review), "previous": str(previous)},
+    )
+    return locked

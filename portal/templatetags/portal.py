@@ -4,6 +4,7 @@ from django import forms, template
 from django.conf import settings
 from django.db.models import Q
 
+from directory.workdays import working_days_phrase
 from messages.models import Notification
 from messages.selectors import official_of
 from zarechny.fields import accessible_attrs, described_by
@@ -64,3 +65,11 @@ def author_name(message):
 @register.simple_tag
 def consent_version():
     return settings.CONSENT_VERSION
+
+
+@register.inclusion_tag("portal/_overdue.html")
+def answer_overdue(message):
+    """§6.2 in public: «Срок ответа истёк N рабочих дней назад» for a message whose answer is late
+    (`answer_overdue_days`, set by messages.deadlines.mark_answer_overdue)."""
+    days = getattr(message, "answer_overdue_days", None)
+    return {"message": message, "days": days, "phrase": working_days_phrase(days) if days else ""}

@@ -219,3 +219,25 @@ def _in_own_connection(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     finally:
         connections.close_all()
+
+
+def test_two_remarks_reviews_at_once_are_serialised(citizen, category, moderator, supervisor, executor):
+    """§7.2–7.3: two moderators deciding on the same remarks at once run one after the other under the row
+    lock: the second sees the first's decision (its event's «previous»), never both the pending state."""
+    from messages.models import Rating
+    from tests.factories import answered
+
+    message = answered(citizen, category, moderator, executor)
+    services.message_rate(message=message, actor=citizen, positive=False, remarks="Звоните: +7 912 000")
+    rating = Rating.objects.get(message=message)
+    results = run_at_once(
+        lambda: services.rating_remarks_review(rating=rating.pk, actor=moderator, decision="hide"),
+        lambda: services.rating_remarks_review(
+            rating=rating.pk, actor=supervisor, decision="edit", text="Яма осталась."
+        ),
+    )
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    events = list(MessageEvent.objects.filter(message=message, kind="remarks_reviewed").order_by("id"))
+    assert [e.data["previous"] for e in events] == ["pending", events[0].data["decision"]]
+    rating.refresh_from_db()
+    assert rating.remarks_review == events[1].data["decision"]

@@ -55,3 +55,24 @@ def test_rows_marked_sending_become_the_sending_state_with_their_lease(citizen, 
         )
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remarks_given_before_the_review_existed_wait_for_a_moderator(citizen, category, moderator, executor):
+    """§7.2–7.3, 0006: remarks already given may hold personal data too: they leave the public page until
+    a moderator has reviewed them; ratings without remarks need no review."""
+    from messages import services
+    from tests.factories import answered
+
+    with_remarks = answered(citizen, category, moderator, executor)
+    services.message_rate(message=with_remarks, actor=citizen, positive=False, remarks="Звоните: +7 912 000")
+    without = answered(citizen, category, moderator, executor, text="Другая яма")
+    services.message_rate(message=without, actor=citizen, positive=True)
+    try:
+        _migrate([("citizen_messages", "0005_digest_notices_skipped")])
+        new_apps = _migrate([("citizen_messages", "0006_answer_documents_remarks_review")])
+        Rating = new_apps.get_model("citizen_messages", "Rating")
+        assert Rating.objects.get(message_id=with_remarks.pk).remarks_review == "pending"
+        assert Rating.objects.get(message_id=without.pk).remarks_review == ""
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

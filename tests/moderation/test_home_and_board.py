@@ -87,7 +87,8 @@ def test_home_query_count(
 ):
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
-    with django_assert_num_queries(7):
+    # ... and one count of the rating remarks waiting for review (§7.2–7.3)
+    with django_assert_num_queries(8):
         client.get(reverse("office:home"))
 
 

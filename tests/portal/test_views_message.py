@@ -112,8 +112,9 @@ def test_message_page_query_count_is_constant(
         if i < answers - 1:
             services.message_rate(message=message, actor=citizen, positive=False, remarks="Не сделано")
     client.force_login(citizen)
-    # session, user, official (scope), message, answers(+rating), attachments, photos, events, unread
-    with django_assert_num_queries(9):
+    # session, user, official (scope), message, answers(+rating), attachments, documents, photos, events,
+    # unread
+    with django_assert_num_queries(10):
         response = client.get(page_url(message))
     assert len(response.context["answers"]) == answers
 
