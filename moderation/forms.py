@@ -178,7 +178,7 @@ class RequestReassignForm(ActionForm):
 
 # --- the organisation's own data (§2.2, §2.5, §2.7) -----------------------------------------------
 
-_PHONE_EXTENSION = re.compile(r"доб\.?\s*[0-9]+", re.IGNORECASE)
+_PHONE_EXTENSION = re.compile(r",?\s*доб\.?\s*[0-9]+", re.IGNORECASE)
 _PHONE_CHARS = re.compile(r"[0-9+()\-\s.]*")
 PHONE_ERROR = (
     "Запишите телефоны цифрами, например +7 (8412) 65-00-00; несколько номеров разделите запятой, "
@@ -188,11 +188,36 @@ PHONE_ERROR = (
 
 def _phone_numbers_are_valid(text):
     """Numbers separated by commas or semicolons, each of 5 to 15 digits, with an optional «доб. N»."""
-    for number in re.split(r"[,;]", text):
-        number = _PHONE_EXTENSION.sub("", number)
+    for number in re.split(r"[,;]", _PHONE_EXTENSION.sub("", text)):
         if not _PHONE_CHARS.fullmatch(number) or not 5 <= sum(ch.isdigit() for ch in number) <= 15:
             return False
     return True
+
+
+_MAX_ID = 2**31 - 1  # past any row id; a bigger number would overflow the database's integer
+
+
+def _check_ids(field, values):
+    """A choice that is not a row id at all is an invalid choice before any query: a huge number
+    overflowed SQLite's integer (a 500) in `pk__in`."""
+    for value in values:
+        if not (str(value).isdigit() and int(value) <= _MAX_ID):
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _check_ids(self, [value])
+        return super().to_python(value)
+
+
+class RowMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        _check_ids(self, value)
+        return super()._check_values(value)
 
 
 class OrganizationContactsForm(forms.ModelForm):
@@ -233,6 +258,9 @@ class OrganizationContactsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.fields:
+            # changed_data then compares with what the official saw, not with the row at POST time.
+            self.fields[name].show_hidden_initial = True
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phones"].widget.input_type = "tel"
         self.fields["phones"].widget.attrs["inputmode"] = "tel"
@@ -250,12 +278,13 @@ class OrganizationContactsForm(forms.ModelForm):
         return website
 
     def changes(self):
-        """Only the fields the official changed: a colleague's edit of another field is kept."""
+        """Only the fields the official changed on the page they saw: a colleague's edit of another
+        field, saved in the meantime, is kept."""
         return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
 class FaqEntryForm(forms.Form):
-    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = RowChoiceField(
         queryset=Category.objects.none(),
         label="Категория",
         empty_label=None,
@@ -292,7 +321,7 @@ class FaqEntryForm(forms.Form):
             self.fields["category"].queryset = stewardship.faq_categories(official).select_related("topic")
 
 
-class ProposalCategoryField(forms.ModelChoiceField):
+class ProposalCategoryField(RowChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.topic} → {obj.name}"
 
@@ -326,14 +355,14 @@ class TopicProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Описание для жителей; для изменяемой категории пусто — прежнее.",
     )
-    responsible_organization = forms.ModelChoiceField(
+    responsible_organization = RowChoiceField(
         queryset=Organization.objects.none(),
         required=False,
         label="Ответственная организация (§2.7)",
         empty_label="— для изменяемой категории: прежняя —",
         help_text="Готовит ответы на сообщения этой категории.",
     )
-    participating_organizations = forms.ModelMultipleChoiceField(
+    participating_organizations = RowMultipleChoiceField(
         queryset=Organization.objects.none(),
         required=False,
         label="Участвующие организации (§2.7)",

@@ -302,12 +302,18 @@ def request_reassign(request, number):
 # organisation (no organisation id in any URL or form) and on FAQ entries the selector scopes to it.
 
 
+def _posted(request):
+    """The form data of a POST, even an empty one (`request.POST or None` would show an empty POST
+    the blank form with 200 instead of its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @official_required
 def organization_contacts(request):
     # A fresh copy: validating a ModelForm writes into its instance; the row is changed by the service.
     organization = Organization.objects.get(pk=request.official.organization_id)
-    form = forms.OrganizationContactsForm(request.POST or None, instance=organization)
+    form = forms.OrganizationContactsForm(_posted(request), instance=organization)
     if request.method == "POST" and form.is_valid():
         try:
             directory_services.organization_contacts_update(
@@ -373,7 +379,7 @@ def _faq_entry(request, entry_id):
 @official_required
 def faq_edit(request, entry_id):
     entry = _faq_entry(request, entry_id)
-    form = forms.FaqEntryForm(request.POST or None, official=request.official, entry=entry)
+    form = forms.FaqEntryForm(_posted(request), official=request.official, entry=entry)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -421,7 +427,7 @@ def faq_delete(request, entry_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 @official_required
 def proposals(request):
-    form = forms.TopicProposalForm(request.POST or None, official=request.official)
+    form = forms.TopicProposalForm(_posted(request), official=request.official)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
