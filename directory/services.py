@@ -163,7 +163,9 @@ def _locked_category(official: Official, category_id: int) -> Category:
 
 
 def _check_question_free(category: Category, question: str, entry_id: int | None = None) -> None:
-    others = FaqEntry.objects.filter(category=category).exclude(pk=entry_id).only("question")
+    others = FaqEntry.objects.filter(category=category).only("question")
+    if entry_id is not None:
+        others = others.exclude(pk=entry_id)
     if _same_name(others, question, "question") is not None:
         raise ValidationError(
             {"question": "Такой вопрос в этой категории уже есть: измените его, а не добавляйте второй."}
