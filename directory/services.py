@@ -128,6 +128,12 @@ def official_create(
 # --- the organisations' own data (§2.2, §2.5, §2.7) ------------------------------------------------
 
 
+def _fresh(official: Official) -> Official:
+    """The official as the database has them now: a role an administrator retired or moved to another
+    organisation while the page was open no longer counts."""
+    return Official.objects.select_related("user").get(pk=official.pk)
+
+
 def _as_actor(obj: Any, official: Official) -> Any:
     """The history row of this write names the official's account, inside or outside a request."""
     obj._history_user = official.user
@@ -141,6 +147,7 @@ def organization_contacts_update(
     """§2.2: an official brings the contacts of their own organisation up to date. Only the fields in
     `changes` are written, so two colleagues editing different fields at once both keep their edit."""
     organization = Organization.objects.select_for_update().get(pk=organization_id)
+    official = _fresh(official)
     stewardship.check_may_edit_contacts(official, organization)
     unknown = set(changes) - set(stewardship.CONTACT_FIELDS)
     if unknown:
@@ -158,7 +165,7 @@ def organization_contacts_update(
 def _locked_category(official: Official, category_id: int) -> Category:
     # The category's row serialises every change to its list of questions (order, unique question).
     category = Category.objects.select_for_update().get(pk=category_id)
-    stewardship.check_may_edit_faq(official, category)
+    stewardship.check_may_edit_faq(_fresh(official), category)
     return category
 
 
@@ -254,6 +261,7 @@ def topic_proposal_submit(
     new description must not quietly take the category from its organisations."""
     # The proposing organisation is read under a lock, so no proposal is filed for one that an
     # administrator is retiring at the same moment.
+    official = _fresh(official)
     organization = Organization.objects.select_for_update().get(pk=official.organization_id)
     if not official.is_active or not organization.is_active:
         raise PermissionDenied(stewardship.NOT_ACTIVE)

@@ -318,3 +318,22 @@ def test_s2_5_bootstrap_check_on_reworded_and_reordered_questions(reference_data
     assert "удалена" not in text
     call_command("bootstrap", stdout=io.StringIO())
     assert not FaqEntry.objects.filter(category__key="housing_problems", question=first.question).exists()
+
+
+def test_s2_2_a_role_retired_while_the_page_was_open_no_longer_counts(executor, world, category):
+    official = executor.official  # the view read it when the request began
+    Official.objects.filter(pk=official.pk).update(is_active=False)
+    with pytest.raises(PermissionDenied):
+        services.organization_contacts_update(
+            organization_id=world["administration"].pk, official=official, changes={"phones": "+7 111 11-11"}
+        )
+    with pytest.raises(PermissionDenied):
+        services.faq_entry_create(category_id=category.pk, official=official, question="?", answer=".")
+    with pytest.raises(PermissionDenied):
+        services.topic_proposal_submit(
+            official=official,
+            topic_name="Экология",
+            category_name="Свалки",
+            responsible_organization=world["administration"],
+            routing_proposal="—",
+        )
