@@ -5,7 +5,10 @@ row that exists is never updated — not a renamed topic, not an official's real
 category or role an administrator took away — because `bootstrap` runs on every `make run` and every
 release, and a deploy must not restore revoked access. Rows are found by their natural key and only
 those that never existed are created: a row an administrator deleted (its history says so) stays deleted. Later changes to the reference data ship as data migrations (reviewed steps).
-`reference_data_differences()` lists where the database and the fixtures disagree, writing nothing.
+`reference_data_differences()` lists where the database and the fixtures disagree, writing nothing —
+except in what the organisations keep themselves (§2.2, §2.5: contacts, the wording and order of the typical
+questions; directory.stewardship): their edits are not differences, and a reworded question is reported as
+such, not as a missing row.
 The mapping decisions behind the data are listed in fixtures/README.md.
 """
 
@@ -21,6 +24,7 @@ from django.db import transaction
 
 from accounts.selectors import email_is_verified
 
+from . import stewardship
 from .models import AnswerTemplate, Category, FaqEntry, Official, Organization, RejectionReason, Topic
 from .services import ADMINISTRATORS_GROUP  # beside official_create; bootstrap, tests use it here
 
@@ -102,13 +106,28 @@ class _Seeder:
             f"{label} · {name}: в базе {_show(db_value)}, в fixtures {_show(fixture_value)}"
         )
 
-    def row(self, model, lookup, values, m2m=None):
-        """The row found by `lookup`, created from `values` (and `m2m`) while its table is being seeded."""
+    @staticmethod
+    def renamed_to(model, lookup):
+        """The row that once matched `lookup` and still exists under another value of it (an
+        organisation reworded a typical question, §2.5); None if there is none."""
+        ids = model.history.filter(**lookup).values_list("id", flat=True)
+        return model.objects.filter(pk__in=ids).first()
+
+    def row(self, model, lookup, values, m2m=None, owned=()):
+        """The row found by `lookup`, created from `values` (and `m2m`) while its table is being seeded.
+        `owned` fields are seeded but never compared: the organisations keep them (§2.2, §2.5), so a
+        value in the database that differs from fixtures/ is their edit, not a drift to report."""
         m2m = m2m or {}
         label = f"{model._meta.label} " + ", ".join(f"{k}={_show(v)}" for k, v in lookup.items())
         obj = model.objects.filter(**lookup).first() if None not in lookup.values() else None
         if obj is None:
             deleted = None not in lookup.values() and self.was_deleted(model, lookup)
+            if deleted and (now := self.renamed_to(model, lookup)) is not None:
+                self.report.differences.append(
+                    f"{label}: изменена после загрузки, теперь «{now}» (ведёт организация; "
+                    "bootstrap её не трогает)"
+                )
+                return None
             if deleted or not self.write or None in values.values():
                 why = "удалена, bootstrap её не восстанавливает" if deleted else "bootstrap создаст"
                 self.report.differences.append(f"{label}: нет в базе ({why})")
@@ -119,7 +138,7 @@ class _Seeder:
             self.report.count(model)
             return obj
         for name, value in values.items():
-            if getattr(obj, name) != value:
+            if name not in owned and getattr(obj, name) != value:
                 self.differ(label, name, getattr(obj, name), value)
         for name, related in m2m.items():
             in_db = set(getattr(obj, name).all())
@@ -154,7 +173,7 @@ def _walk(seeder):
     organizations = {}
     for row in _read("organizations.json"):
         key = row.pop("key")
-        organizations[key] = seeder.row(Organization, {"key": key}, row)
+        organizations[key] = seeder.row(Organization, {"key": key}, row, owned=stewardship.CONTACT_FIELDS)
 
     categories = {}
     for topic_row in _read("topics.json"):
@@ -185,6 +204,7 @@ def _walk(seeder):
             FaqEntry,
             {"category": categories[row["category"]], "question": row["question"]},
             {"answer": row["answer"], "order": row.get("order", 0)},
+            owned=("answer", "order"),  # §2.5: the responsible organisation words and orders them
         )
     for row in _read("answer_templates.json"):
         seeder.row(

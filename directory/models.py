@@ -280,6 +280,12 @@ class TopicProposal(models.Model):
     # §2.7 item 1: the name of the topic and/or category to create or change.
     topic_name = models.CharField("тема", max_length=150)
     category_name = models.CharField("категория", max_length=150, blank=True)
+    category_description = models.TextField(
+        "что относится к категории",
+        blank=True,
+        help_text="Для новой категории — её описание для граждан; для изменяемой — новое описание "
+        "(пусто — описание остаётся прежним).",
+    )
     changes_category = models.ForeignKey(
         Category,
         models.SET_NULL,

@@ -2,7 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Category, FaqEntry, Official, Organization, Topic
+from . import stewardship
+from .models import Category, FaqEntry, Official, Organization, Topic, TopicProposal
 
 
 def active_topics_with_categories() -> QuerySet[Topic]:
@@ -57,3 +58,47 @@ def category_faq(category: Category | None) -> list[FaqEntry]:
     if category is None:
         return []
     return list(FaqEntry.objects.filter(category=category, is_published=True).order_by("order", "id"))
+
+
+# --- the organisations' own data in the back-office (§2.2, §2.5, §2.7) ------------------------------
+
+
+def faq_categories_for(official: Official | None) -> QuerySet[Category]:
+    """The categories whose FAQ the official keeps (directory.stewardship), each with all its entries,
+    hidden ones included, in the order citizens read them."""
+    entries = FaqEntry.objects.order_by("order", "id")
+    return (
+        stewardship.faq_categories(official)
+        .select_related("topic")
+        .order_by("topic__order", "order", "name")
+        .prefetch_related(Prefetch("faq_entries", queryset=entries, to_attr="all_faq"))
+    )
+
+
+def faq_entry_for(official: Official | None, entry_id: int) -> FaqEntry | None:
+    """One FAQ entry the official may edit; None for any other (the view answers 404)."""
+    return (
+        FaqEntry.objects.select_related("category")
+        .filter(pk=entry_id, category__in=stewardship.faq_categories(official).values("pk"))
+        .first()
+    )
+
+
+def proposal_categories() -> QuerySet[Category]:
+    """The categories a proposal may change (§2.7): any in use; the administrators decide."""
+    return Category.objects.filter(is_active=True).select_related("topic").order_by("topic__order", "order")
+
+
+def proposal_organizations() -> QuerySet[Organization]:
+    return Organization.objects.filter(is_active=True).order_by("short_name")
+
+
+def organization_proposals(official: Official | None) -> QuerySet[TopicProposal]:
+    """The proposals of the official's organisation, newest first, with their decisions."""
+    if official is None:
+        return TopicProposal.objects.none()
+    return (
+        TopicProposal.objects.filter(proposing_organization_id=official.organization_id)
+        .select_related("changes_category", "responsible_organization", "proposed_by")
+        .order_by("-created_at")
+    )

@@ -1,8 +1,12 @@
 """Back-office forms. They only parse input; every rule about the action lives in messages.services."""
 
+import re
+
 from django import forms
 from django.conf import settings
 
+from directory import selectors as directory_selectors
+from directory import stewardship
 from directory.models import Category, Organization, RejectionReason
 from messages.documents import ANSWER_ACCEPT
 from messages.fields import MultipleFileField, MultipleFileInput
@@ -209,3 +213,223 @@ class RemarksReviewForm(ActionForm):
         self.id_prefix = f"remarks{rating.pk}"
         kwargs.setdefault("initial", {"text": rating.remarks_public or rating.remarks})
         super().__init__(*args, **kwargs)
+
+
+# --- the organisation's own data (§2.2, §2.5, §2.7) -----------------------------------------------
+
+_PHONE_EXTENSION = re.compile(r",?\s*доб\.?\s*[0-9]+", re.IGNORECASE)
+_PHONE_CHARS = re.compile(r"[0-9+()\-\s.]*")
+PHONE_ERROR = (
+    "Запишите телефоны цифрами, например +7 (8412) 65-00-00; несколько номеров разделите запятой, "
+    "добавочный — «доб. 123»."
+)
+
+
+def _phone_numbers_are_valid(text):
+    """Numbers separated by commas or semicolons, each of 5 to 15 digits, with an optional «доб. N»."""
+    for number in re.split(r"[,;]", _PHONE_EXTENSION.sub("", text)):
+        if not _PHONE_CHARS.fullmatch(number) or not 5 <= sum(ch.isdigit() for ch in number) <= 15:
+            return False
+    return True
+
+
+_MAX_ID = 2**31 - 1  # past any row id; a bigger number would overflow the database's integer
+
+
+def _check_ids(field, values):
+    """A choice that is not a row id at all is an invalid choice before any query: a huge number
+    overflowed SQLite's integer (a 500) in `pk__in`."""
+    for value in values:
+        if not (str(value).isdigit() and int(value) <= _MAX_ID):
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _check_ids(self, [value])
+        return super().to_python(value)
+
+
+class RowMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        _check_ids(self, value)
+        return super()._check_values(value)
+
+
+class OrganizationContactsForm(forms.ModelForm):
+    """The contact details an organisation keeps itself (directory.stewardship.CONTACT_FIELDS)."""
+
+    # Declared, not generated: a site typed without a scheme is an https one.
+    website = forms.URLField(
+        label="Сайт",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text="Например https://example.ru.",
+        error_messages={"invalid": "Введите адрес сайта, например https://example.ru."},
+    )
+
+    class Meta:
+        model = Organization
+        fields = stewardship.CONTACT_FIELDS
+        labels = {
+            "address": "Адрес",
+            "phones": "Телефоны",
+            "email": "Электронная почта",
+            "working_hours": "Режим работы",
+        }
+        help_texts = {
+            "address": "Почтовый адрес или адрес приёма граждан, например «442960, г. Заречный, пр. Мира, 19».",
+            "phones": "Например «+7 (8412) 65-00-00, доб. 123». Несколько номеров — через запятую.",
+            "email": "Адрес для вопросов жителей, например priemnaya@example.ru.",
+            "working_hours": "Например «пн–чт 8:30–17:30, пт 8:30–16:30, обед 13:00–13:48».",
+        }
+        error_messages = {
+            "address": {"max_length": "Адрес не длиннее %(limit_value)d символов (сейчас %(show_value)d)."},
+            "phones": {"max_length": "Не длиннее %(limit_value)d символов (сейчас %(show_value)d)."},
+            "email": {"invalid": "Введите адрес электронной почты целиком, например priemnaya@example.ru."},
+            "working_hours": {"max_length": "Не длиннее %(limit_value)d символов (сейчас %(show_value)d)."},
+        }
+        widgets = {"working_hours": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            # changed_data then compares with what the official saw, not with the row at POST time.
+            self.fields[name].show_hidden_initial = True
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phones"].widget.input_type = "tel"
+        self.fields["phones"].widget.attrs["inputmode"] = "tel"
+
+    def clean_phones(self):
+        phones = " ".join(self.cleaned_data["phones"].split())
+        if phones and not _phone_numbers_are_valid(phones):
+            raise forms.ValidationError(PHONE_ERROR)
+        return phones
+
+    def clean_website(self):
+        website = self.cleaned_data["website"]
+        if website and not website.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Адрес сайта начинается с https:// или http://.")
+        return website
+
+    def changes(self):
+        """Only the fields the official changed on the page they saw: a colleague's edit of another
+        field, saved in the meantime, is kept."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class FaqEntryForm(forms.Form):
+    category: "forms.ModelChoiceField[Category]" = RowChoiceField(
+        queryset=Category.objects.none(),
+        label="Категория",
+        empty_label=None,
+        error_messages={"invalid_choice": "Эту категорию ведёт другая организация: выберите одну из списка."},
+    )
+    question = forms.CharField(
+        label="Вопрос",
+        max_length=300,
+        help_text="Так, как его задал бы житель.",
+        error_messages={
+            "required": "Напишите вопрос.",
+            "max_length": "Вопрос не длиннее %(limit_value)d символов (сейчас %(show_value)d).",
+        },
+    )
+    answer = forms.CharField(
+        label="Ответ",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Напишите ответ на вопрос."},
+    )
+    is_published = forms.BooleanField(
+        label="Показывать жителям", required=False, initial=True, help_text="Снимите, чтобы скрыть вопрос."
+    )
+
+    def __init__(self, *args, official, entry=None, **kwargs):
+        if entry is not None:
+            kwargs.setdefault(
+                "initial",
+                {"question": entry.question, "answer": entry.answer, "is_published": entry.is_published},
+            )
+        super().__init__(*args, **kwargs)
+        if entry is not None:
+            del self.fields["category"]  # an entry stays in its category
+        else:
+            self.fields["category"].queryset = stewardship.faq_categories(official).select_related("topic")
+
+
+class ProposalCategoryField(RowChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.topic} → {obj.name}"
+
+
+class TopicProposalForm(forms.Form):
+    """§2.7: the four items of a proposal, plus which category it changes (if any)."""
+
+    changes_category = ProposalCategoryField(
+        queryset=Category.objects.none(),
+        required=False,
+        label="Что меняется",
+        empty_label="— новая категория или тема —",
+        help_text="Выберите категорию, если предлагаете её изменить; иначе предлагается новая.",
+        error_messages={"invalid_choice": "Выберите категорию из списка."},
+    )
+    topic_name = forms.CharField(
+        label="Тема",
+        max_length=150,
+        required=False,
+        help_text="Существующая тема или новая. Для изменяемой категории пусто — тема остаётся прежней.",
+    )
+    category_name = forms.CharField(
+        label="Название категории",
+        max_length=150,
+        required=False,
+        help_text="Новое название; пусто — название остаётся прежним (или предлагается только тема).",
+    )
+    category_description = forms.CharField(
+        label="Что относится к категории",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Описание для жителей; для изменяемой категории пусто — прежнее.",
+    )
+    responsible_organization = RowChoiceField(
+        queryset=Organization.objects.none(),
+        required=False,
+        label="Ответственная организация (§2.7)",
+        empty_label="— для изменяемой категории: прежняя —",
+        help_text="Готовит ответы на сообщения этой категории.",
+    )
+    participating_organizations = RowMultipleChoiceField(
+        queryset=Organization.objects.none(),
+        required=False,
+        label="Участвующие организации (§2.7)",
+        help_text="Для изменяемой категории ничего не отмечено — остаются прежние.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    routing_proposal = forms.CharField(
+        label="Предложения по маршрутизации (§2.7)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Кто модерирует сообщения, кому они направляются, кто отвечает.",
+        error_messages={"required": "Опишите, кому направлять сообщения и кто на них отвечает."},
+    )
+
+    def __init__(self, *args, official, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["changes_category"].queryset = directory_selectors.proposal_categories()
+        organizations = directory_selectors.proposal_organizations()
+        self.fields["responsible_organization"].queryset = organizations
+        self.fields["participating_organizations"].queryset = organizations
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = cleaned.get("changes_category")
+        if not cleaned.get("topic_name"):
+            if changed is None:
+                self.add_error("topic_name", "Укажите тему: существующую или новую.")
+            else:
+                cleaned["topic_name"] = changed.topic.name
+        if changed is None and not cleaned.get("responsible_organization"):
+            self.add_error("responsible_organization", "Выберите организацию, которая будет готовить ответы.")
+        return cleaned

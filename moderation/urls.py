@@ -17,4 +17,12 @@ urlpatterns = [
     path("m/<str:number>/remarks/<int:rating>/", views.review_remarks, name="review_remarks"),
     path("m/<str:number>/answer/", views.answer, name="answer"),
     path("m/<str:number>/request-reassign/", views.request_reassign, name="request_reassign"),
+    # The organisation's own data (§2.2, §2.5, §2.7): always the official's own organisation.
+    path("organization/", views.organization_contacts, name="organization"),
+    path("faq/", views.faq, name="faq"),
+    path("faq/add/", views.faq_add, name="faq_add"),
+    path("faq/<int:entry_id>/", views.faq_edit, name="faq_edit"),
+    path("faq/<int:entry_id>/move/", views.faq_move, name="faq_move"),
+    path("faq/<int:entry_id>/delete/", views.faq_delete, name="faq_delete"),
+    path("proposals/", views.proposals, name="proposals"),
 ]

@@ -1,4 +1,4 @@
-"""The back-office (§2.5, §5, §6): thin views over messages.services, reads through moderation.selectors.
+"""The back-office (§2.2, §2.5, §2.7, §5, §6): thin views over messages.services, reads through moderation.selectors.
 
 Every view needs an active Official: anonymous people go to the login page, everyone else gets 403.
 A message outside the official's scope is a 404, so its existence is not revealed.
@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import routing
-from directory.models import Official
+from directory import selectors as directory_selectors
+from directory import services as directory_services
+from directory.models import Official, Organization
 from messages import ratelimits, services
 from messages.access import official_required
 from messages.documents import process_answer_files
@@ -357,3 +360,159 @@ def request_reassign(request, number):
             flash.success(request, f"Модераторы получили просьбу передать сообщение {message.number}.")
             return redirect("office:answer_queue")
     return _render_answer(request, message, reassign_form=form, status=400)
+
+
+# --- the organisation's own data (§2.2, §2.5, §2.7) ------------------------------------------------
+#
+# Who may edit what is directory.stewardship's rule; the pages only ever work on the official's own
+# organisation (no organisation id in any URL or form) and on FAQ entries the selector scopes to it.
+
+
+def _posted(request):
+    """The form data of a POST, even an empty one (`request.POST or None` would show an empty POST
+    the blank form with 200 instead of its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def organization_contacts(request):
+    # A fresh copy: validating a ModelForm writes into its instance; the row is changed by the service.
+    organization = Organization.objects.get(pk=request.official.organization_id)
+    form = forms.OrganizationContactsForm(_posted(request), instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            directory_services.organization_contacts_update(
+                organization_id=organization.pk, official=request.official, changes=form.changes()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            text = "Контакты сохранены и уже показаны в справочнике организаций."
+            flash.success(request, text if form.changed_data else "Изменений нет.")
+            return redirect("office:organization")
+    return render(
+        request,
+        "backoffice/organization.html",
+        _base_context(request, form=form, organization=organization),
+        status=400 if form.errors else 200,
+    )
+
+
+def _faq_page(request, *, add_form=None, status=200):
+    categories = directory_selectors.faq_categories_for(request.official)
+    add_form = add_form or forms.FaqEntryForm(official=request.official)
+    context = _base_context(request, categories=categories, add_form=add_form)
+    return render(request, "backoffice/faq.html", context, status=status)
+
+
+@require_safe
+@official_required
+def faq(request):
+    return _faq_page(request)
+
+
+@require_POST
+@official_required
+def faq_add(request):
+    form = forms.FaqEntryForm(request.POST, official=request.official)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = directory_services.faq_entry_create(
+                category_id=data["category"].pk,
+                official=request.official,
+                question=data["question"],
+                answer=data["answer"],
+                is_published=data["is_published"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(request, f"Вопрос добавлен в категорию «{entry.category}».")
+            return redirect(f"{reverse('office:faq')}#faq-{entry.pk}")
+    return _faq_page(request, add_form=form, status=400)
+
+
+def _faq_entry(request, entry_id):
+    entry = directory_selectors.faq_entry_for(request.official, entry_id)
+    if entry is None:
+        raise Http404("Вопрос не найден или его ведёт другая организация.")
+    return entry
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def faq_edit(request, entry_id):
+    entry = _faq_entry(request, entry_id)
+    form = forms.FaqEntryForm(_posted(request), official=request.official, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            directory_services.faq_entry_update(
+                entry_id=entry.pk,
+                official=request.official,
+                question=data["question"],
+                answer=data["answer"],
+                is_published=data["is_published"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(request, "Вопрос сохранён.")
+            return redirect(f"{reverse('office:faq')}#faq-{entry.pk}")
+    return render(
+        request,
+        "backoffice/faq_entry.html",
+        _base_context(request, form=form, entry=entry),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@official_required
+def faq_move(request, entry_id):
+    entry = _faq_entry(request, entry_id)
+    directory_services.faq_entry_move(
+        entry_id=entry.pk, official=request.official, up=request.POST.get("direction") != "down"
+    )
+    return redirect(f"{reverse('office:faq')}#faq-{entry.pk}")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def faq_delete(request, entry_id):
+    entry = _faq_entry(request, entry_id)
+    if request.method == "POST":
+        directory_services.faq_entry_delete(entry_id=entry.pk, official=request.official)
+        flash.success(request, f"Вопрос «{entry.question}» удалён.")
+        return redirect("office:faq")
+    return render(request, "backoffice/faq_delete.html", _base_context(request, entry=entry))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def proposals(request):
+    form = forms.TopicProposalForm(_posted(request), official=request.official)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            directory_services.topic_proposal_submit(
+                official=request.official,
+                topic_name=data["topic_name"],
+                category_name=data["category_name"],
+                category_description=data["category_description"],
+                changes_category=data["changes_category"],
+                responsible_organization=data["responsible_organization"],
+                participating_organizations=data["participating_organizations"],
+                routing_proposal=data["routing_proposal"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(request, "Предложение отправлено администраторам платформы (§2.7).")
+            return redirect("office:proposals")
+    context = _base_context(
+        request, form=form, proposals=directory_selectors.organization_proposals(request.official)
+    )
+    return render(request, "backoffice/proposals.html", context, status=400 if form.errors else 200)

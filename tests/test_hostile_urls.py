@@ -129,3 +129,42 @@ def test_head_is_answered_wherever_get_is(scene, category):
             assert head.content == b""
             compared += 1
     assert compared > 30
+
+
+HOSTILE_FIELDS = ["\x00", "x" * 5000, "99999999999999999999999", "-1", "ы☃💥", "../../etc/passwd", "<script>"]
+
+
+def test_the_organisations_own_data_forms_take_hostile_bodies_without_a_5xx(scene, category, executor):
+    """§2.2, §2.5, §2.7 (issue 13.5): every field of the contact, FAQ and proposal forms, and the FAQ
+    entry ids in their URLs, with hostile values — a 4xx or a redirect, never a 5xx; nothing is
+    written with a NUL byte or past a field's length."""
+    from directory.models import FaqEntry, Organization
+
+    entry = FaqEntry.objects.create(category=category, question="Когда?", answer="Скоро.", order=1)
+    forms = {
+        "/office/organization/": ["address", "phones", "email", "website", "working_hours"],
+        "/office/faq/add/": ["category", "question", "answer", "is_published"],
+        f"/office/faq/{entry.pk}/": ["question", "answer", "is_published"],
+        f"/office/faq/{entry.pk}/move/": ["direction"],
+        "/office/proposals/": [
+            "changes_category",
+            "topic_name",
+            "category_name",
+            "category_description",
+            "responsible_organization",
+            "participating_organizations",
+            "routing_proposal",
+        ],
+    }
+    client = Client(raise_request_exception=False)
+    client.force_login(executor)
+    failures = []
+    for url, fields in forms.items():
+        for value in HOSTILE_FIELDS:
+            response = client.post(url, {name: value for name in fields})
+            if response.status_code >= 500:
+                failures.append(f"POST {url} {value[:20]!r} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+    organization = Organization.objects.get(key="adm")
+    assert "\x00" not in organization.address and len(organization.address) <= 300
+    assert all("\x00" not in e.question for e in FaqEntry.objects.all())

@@ -15,9 +15,13 @@ def field(bound_field, **attrs):
     widget_id = bound_field.auto_id
     attrs = accessible_attrs(bound_field, attrs)
     multiple = bound_field.widget_type in ("radioselect", "checkboxselectmultiple")
+    widget = None if multiple else bound_field.as_widget(attrs=attrs)
+    if widget is not None and bound_field.field.show_hidden_initial:
+        # The value the person saw, so the form can tell what they changed (OrganizationContactsForm).
+        widget += bound_field.as_hidden(only_initial=True)
     return {
         "field": bound_field,
-        "widget": None if multiple else bound_field.as_widget(attrs=attrs),
+        "widget": widget,
         "multiple": multiple,
         "described": described_by(bound_field),
         "widget_id": widget_id,
