@@ -9,7 +9,7 @@ from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
-from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, State
+from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, MessageEvent, State
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -115,3 +115,16 @@ def messages_of_author(user: "Person") -> QuerySet[Message]:
     if user is None or not user.is_authenticated:
         return Message.objects.none()
     return Message.objects.filter(author=user).exclude(state=State.WITHDRAWN)
+
+
+def last_rejection(message: Message) -> MessageEvent | None:
+    """The refusal a rejected message is in (§5.7): its reasons' codes, the moderator's comment to the
+    author and the original of a duplicate (§4.4). For the author's pages: the caller has scoped `message`
+    (messages_of_author / messages_visible_to); None when the message is not rejected."""
+    if message.state != State.REJECTED:
+        return None
+    return (
+        MessageEvent.objects.filter(message=message, kind=MessageEvent.Kind.REJECTED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
