@@ -12,6 +12,7 @@ urlpatterns = [
     path("m/<str:number>/", views.review, name="review"),
     path("m/<str:number>/register/", views.register, name="register"),
     path("m/<str:number>/reject/", views.reject, name="reject"),
+    path("m/<str:number>/duplicate/", views.duplicate, name="duplicate"),
     path("m/<str:number>/reassign/", views.reassign, name="reassign"),
     path("m/<str:number>/answer/", views.answer, name="answer"),
     path("m/<str:number>/request-reassign/", views.request_reassign, name="request_reassign"),

@@ -147,7 +147,8 @@ def _original_support(request, message):
     return {
         "original": original,
         "original_is_own": own,
-        "original_supported": not own and Support.objects.filter(message=original, user=request.user).exists(),
+        "original_supported": not own
+        and Support.objects.filter(message=original, user=request.user).exists(),
     }
 
 
@@ -512,7 +513,9 @@ def notifications(request):
         ids = [int(value) for value in request.POST.getlist("notice")[:NOTICES_PER_PAGE] if value.isdigit()]
         services.notifications_mark_read(user=request.user, ids=ids)
         return redirect(request.get_full_path())
-    queryset = Notification.objects.filter(recipient=request.user).select_related("message", "event")
+    queryset = Notification.objects.filter(recipient=request.user).select_related(
+        "message__duplicate_of", "event"
+    )
     page = Paginator(queryset, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in page if n.read_at is None]
     return render(request, "portal/notifications.html", {"page": page, "unread_ids": unread_ids})

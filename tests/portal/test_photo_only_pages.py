@@ -101,4 +101,3 @@ def test_every_page_shows_a_neutral_note_for_an_empty_text(
     change = reverse("admin:citizen_messages_message_change", args=[public.pk])
     response = client.get(change)
     assert response.status_code == 200 and NO_TEXT_LABEL in response.content.decode()
-
