@@ -33,7 +33,10 @@ def test_the_button_opens_a_confirmation_and_changes_nothing(client, moderator, 
     page = client.get(f"{_confirm(message)}?of={original.number}")
     assert page.status_code == 200
     body = page.content.decode()
-    assert f"Да, отказать: повтор № {original.number}" in body and "Нет, вернуться к сообщению" in body
+    assert (
+        f'Да, отказать: повтор <span class="nowrap">№&nbsp;{original.number}</span>' in body
+        and "Нет, вернуться к сообщению" in body
+    )
     assert "Яма у школы на Ленина" in body and "Яма у школы, Ленина" in body  # both, side by side
     assert f'name="duplicate_of" value="{original.number}"' in body and "csrfmiddlewaretoken" in body
     message.refresh_from_db()
