@@ -6,7 +6,7 @@ deleted once that transaction commits, and nothing serves them any more.
 """
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from directory.models import RejectionReason
 from messages import services
@@ -153,3 +153,34 @@ def test_duplicate_still_cannot_be_corrected(citizen, other_citizen, category, m
     with pytest.raises(MessageActionError):
         services.message_resubmit(message=message, actor=citizen, add_photos=processed_photos(1))
     assert message.photos.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (DATABASE_URL)")
+def test_two_corrections_at_once_one_wins_and_leaves_no_stray_files(
+    citizen, category, moderator, photos_reason, settings
+):
+    """§5.7 under the row lock: two corrections posted at once (two tabs) — one applies its photo change,
+    the other is refused as no longer refused and its new files are removed again."""
+    from tests.messages.test_concurrency import run_at_once
+
+    message = _refused(citizen, category, moderator, photos_reason, photos=2)
+    first, second = message.photos.order_by("position")
+    new_a, new_b = processed_photos(1), processed_photos(1)
+    results = run_at_once(
+        lambda: services.message_resubmit(
+            message=message.pk, actor=citizen, remove_photos=[first.token], add_photos=new_a
+        ),
+        lambda: services.message_resubmit(
+            message=message.pk, actor=citizen, remove_photos=[second.token], add_photos=new_b
+        ),
+    )
+    assert sorted(kind for kind, _ in results) == ["error", "ok"], results
+    loser = next(value for kind, value in results if kind == "error")
+    assert isinstance(loser, MessageActionError) and loser.code == "wrong_state"
+    message.refresh_from_db()
+    assert message.state == State.SUBMITTED and message.photo_count == 2 == message.photos.count()
+    assert message.events.filter(kind=MessageEvent.Kind.RESUBMITTED).count() == 1
+    on_disk = sorted(p.name for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file())
+    assert on_disk == sorted(name.rsplit("/", 1)[-1] for _, name in _files(message.photos.all()))
