@@ -415,7 +415,7 @@ def message_edit(request, number):
                 form.add_error("photos", str(refusal))
                 return _edit_page(request, message, form, photos, status=429)
         new_photos = []
-        if uploads:
+        if uploads and not form.has_error("photos"):  # (too many in all is already said by the form)
             try:
                 new_photos = process_batch(uploads, already_attached=form.kept_photo_count())
             except ValidationError as error:
@@ -479,7 +479,7 @@ def cabinet(request):
     last_events = last_events.order_by("-created_at", "-id")
     queryset = (
         selectors.messages_of_author(request.user)
-        .select_related("category", "executing_organization")
+        .select_related("category", "executing_organization", "duplicate_of")
         .annotate(
             last_event_kind=Subquery(last_events.values("kind")[:1]),
             last_event_at=Subquery(last_events.values("created_at")[:1]),

@@ -67,7 +67,8 @@ def message_submit(
 ) -> Message:
     """§3, §4, §5.2–5.4: a citizen sends a message; it gets its number and registration deadline at once.
 
-    §4.1: the information is «в текстовой или иной форме» — a text, or at least one photo, or both. `photos` are ProcessedImage objects from messages.photos (already validated as a batch). With the same
+    §4.1: the information is «в текстовой или иной форме» — a text, or at least one photo, or both.
+    `photos` are ProcessedImage objects from messages.photos (already validated as a batch). With the same
     `client_token` posted twice the first message is returned and nothing new is created.
     """
     if author is None or not author.is_authenticated or not author.is_active:

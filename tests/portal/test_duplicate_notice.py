@@ -98,3 +98,12 @@ def test_a_repeat_of_ones_own_message_offers_no_support(client, citizen, categor
         body = client.get(page).content.decode()
         assert f'action="/m/{original.number}/support/"' not in body, page
     assert "ваше собственное" in client.get(f"/m/{message.number}/").content.decode()
+
+
+def test_cabinet_names_the_original(client, citizen, repeat):
+    """§4.4: «Мои сообщения» says «не зарегистрировано: повтор сообщения № …» and links to the explanation."""
+    message, original = repeat
+    client.force_login(citizen)
+    body = client.get("/cabinet/").content.decode()
+    assert f"Не зарегистрировано: повтор сообщения № {original.number}" in _plain(body)
+    assert f'href="/m/{message.number}/#duplicate"' in body
