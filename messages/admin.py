@@ -45,7 +45,13 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ("category", "executing_organization")
     date_hierarchy = "submitted_at"
     inlines = [MessageEventInline]
-    exclude = ("rejection_reasons",)
+    exclude = ("rejection_reasons", "text")
+    readonly_fields = ("text_or_note", "photo_count")
+
+    @admin.display(description="текст сообщения")
+    def text_or_note(self, obj):
+        # §4.1: a message of photos only has no text; say so instead of an empty dash.
+        return obj.text or obj.no_text_label
 
 
 class EmailProblemFilter(admin.SimpleListFilter):

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from directory.models import AnswerKind, Category, Official, Organization, RejectionReason
 
 from . import links
+from .photos import MAX_FILES
 
 
 def private_storage():
@@ -39,6 +40,10 @@ PUBLIC_STATES = (State.REGISTERED, State.ANSWERED, State.REWORK, State.CLOSED)
 ANSWER_TEXT_MAX_LENGTH = 10_000
 # States in which the assigned organisation owes an answer (§6.2, §7.3).
 AWAITING_ANSWER_STATES = (State.REGISTERED, State.REWORK)
+# §4.1: the information may be «в текстовой или иной форме» — a text, or at least one photo.
+TEXT_OR_PHOTO_REQUIRED = "Опишите проблему или приложите хотя бы одну фотографию (§4.1)."
+# Shown wherever a message's text would be, when the author sent photos only.
+NO_TEXT_LABEL = "Без текста — см. фотографии"
 
 
 class YearCounter(models.Model):
@@ -73,7 +78,8 @@ class Message(ConcurrentTransitionMixin, models.Model):
         help_text="Пусто, если автор удалил учётную запись: сообщение остаётся обезличенным.",
     )
     category = models.ForeignKey(Category, models.PROTECT, related_name="messages", verbose_name="категория")
-    text = models.TextField("текст сообщения")
+    # §4.1: may be empty when the message carries photos (constraint message_text_or_photo).
+    text = models.TextField("текст сообщения", blank=True)
     # §4.1: the date, time and place the information is about.
     occurred_at = models.DateTimeField("дата и время проблемы")
     address = models.CharField("место (адрес или ориентир)", max_length=300)
@@ -106,6 +112,8 @@ class Message(ConcurrentTransitionMixin, models.Model):
         related_name="duplicates",
         verbose_name="дубликат сообщения",
     )
+    # Kept by the services with the photo rows, so the database itself holds the §4.1 and §4.6 rules.
+    photo_count = models.PositiveSmallIntegerField("фотографий", default=0, editable=False)
     rejection_reasons = models.ManyToManyField(
         RejectionReason, blank=True, related_name="+", verbose_name="причины последнего отказа"
     )
@@ -123,6 +131,13 @@ class Message(ConcurrentTransitionMixin, models.Model):
                 condition=Q(client_token__isnull=False),
                 name="message_unique_client_token",
             ),
+            # §4.1: a text or at least one photo; a withdrawn message is erased (152-ФЗ) and has neither.
+            models.CheckConstraint(
+                condition=~Q(text="") | Q(photo_count__gt=0) | Q(state=State.WITHDRAWN),
+                name="message_text_or_photo",
+            ),
+            # §4.6: at most four photos to one message.
+            models.CheckConstraint(condition=Q(photo_count__lte=MAX_FILES), name="message_photo_limit"),
         ]
         indexes = [
             models.Index(fields=["state", "registration_due"], name="message_state_reg_due"),
@@ -142,6 +157,11 @@ class Message(ConcurrentTransitionMixin, models.Model):
     @property
     def is_public(self):
         return self.state in PUBLIC_STATES
+
+    @property
+    def no_text_label(self):
+        """What stands in for an empty text (§4.1: photos only) in lists and on pages."""
+        return NO_TEXT_LABEL
 
     # Transitions (DESIGN.md): the services call these under a row lock; nobody else does.
     @transition(field=state, source=State.SUBMITTED, target=State.REGISTERED)

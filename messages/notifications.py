@@ -120,7 +120,10 @@ def notification_context(notification):
         context["reasons"] = [reasons[c] for c in codes if c in reasons]
         context["duplicate_of"] = data.get("duplicate_of")
         if context["duplicate_of"]:
+            # §4.4: the original's page, at its «Поддержать» button (one click there).
             context["duplicate_url"] = site_url(message_path(context["duplicate_of"]))
+            context["duplicate_support_url"] = context["duplicate_url"] + "#support"
+            context["other_reasons"] = [r for r in context["reasons"] if r.code != RejectionReason.DUPLICATE]
         context["edit_url"] = message_url(message)
     elif kind == NKind.ANSWERED:
         answer = (

@@ -9,7 +9,7 @@ from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
-from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, Rating, State
+from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, MessageEvent, Rating, State
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -128,3 +128,16 @@ def remarks_awaiting_review(official: Official | None) -> QuerySet[Rating]:
     if official.role == Official.Role.MODERATOR:
         pending = pending.filter(message__category__in=_category_ids(official))
     return pending.order_by("created_at", "id")
+
+
+def last_rejection(message: Message) -> MessageEvent | None:
+    """The refusal a rejected message is in (§5.7): its reasons' codes, the moderator's comment to the
+    author and the original of a duplicate (§4.4). For the author's pages: the caller has scoped `message`
+    (messages_of_author / messages_visible_to); None when the message is not rejected."""
+    if message.state != State.REJECTED:
+        return None
+    return (
+        MessageEvent.objects.filter(message=message, kind=MessageEvent.Kind.REJECTED)
+        .order_by("-created_at", "-id")
+        .first()
+    )

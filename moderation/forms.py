@@ -143,6 +143,23 @@ class RejectForm(ActionForm):
         }
 
 
+class DuplicateForm(ActionForm):
+    """§4.4: the confirmation step of the review page's one-click «дубликат» (a page of its own, no script)."""
+
+    id_prefix = "duplicate"
+    duplicate_of = forms.CharField(
+        max_length=20,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Укажите номер исходного сообщения."},
+    )
+    comment = forms.CharField(
+        required=False,
+        label="Комментарий для автора (необязательно)",
+        help_text="Попадёт в письмо автору вместе с номером исходного сообщения.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class AnswerForm(ActionForm):
     kind = forms.ChoiceField(
         choices=Answer.Kind.choices, label="Результат рассмотрения (§6.2)", widget=forms.RadioSelect

@@ -13,6 +13,7 @@ urlpatterns = [
     path("m/<str:number>/", views.review, name="review"),
     path("m/<str:number>/register/", views.register, name="register"),
     path("m/<str:number>/reject/", views.reject, name="reject"),
+    path("m/<str:number>/duplicate/", views.duplicate, name="duplicate"),
     path("m/<str:number>/reassign/", views.reassign, name="reassign"),
     path("m/<str:number>/remarks/<int:rating>/", views.review_remarks, name="review_remarks"),
     path("m/<str:number>/answer/", views.answer, name="answer"),

@@ -215,6 +215,60 @@ def reject(request, number):
     return render_review(request, message, status=400, reject_form=form)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def duplicate(request, number):
+    """§4.4: the review page's one-click «дубликат» asks first. GET shows both messages and what the author
+    will read (no script needed, nothing changes); the POST of that page refuses the message as a repeat."""
+    message = selectors.staff_message(request.official, number)
+    posted = request.method == "POST"
+    form = forms.DuplicateForm(
+        request.POST if posted else None, initial={"duplicate_of": request.GET.get("of", "")}
+    )
+    typed = (request.POST.get("duplicate_of") if posted else request.GET.get("of")) or ""
+    original = selectors.message_by_number_for(request.user, typed)
+    reason = selectors.duplicate_reason()
+    if posted and form.is_valid():
+        if reason is None:
+            form.add_error(None, "Причина отказа «дубликат» отключена администратором.")
+        elif original is None:
+            form.add_error(None, f"Сообщение № {typed} не найдено.")
+        else:
+            try:
+                services.message_reject(
+                    message=message,
+                    actor=request.user,
+                    reasons=[reason],
+                    comment=form.cleaned_data["comment"],
+                    duplicate_of=original,
+                )
+            except MessageActionError as error:
+                error.attach_to(form)
+            else:
+                return _done(
+                    request,
+                    message,
+                    f"В регистрации сообщения {message.number} отказано: повтор сообщения № {original.number}.",
+                )
+    context = _base_context(
+        request,
+        message=message,
+        original=original,
+        typed=typed,
+        reason=reason,
+        form=form,
+        can_confirm=(
+            reason is not None
+            and original is not None
+            and original.is_public
+            and original.pk != message.pk
+            and message.state == State.SUBMITTED
+            and routing.can_moderate(request.official, message.category)
+        ),
+    )
+    return render(request, "backoffice/duplicate_confirm.html", context, status=400 if posted else 200)
+
+
 @require_POST
 @official_required
 def reassign(request, number):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from directory.models import Category, Organization, Topic
 from messages.fields import MultipleFileField
-from messages.models import PUBLIC_STATES
+from messages.models import PUBLIC_STATES, TEXT_OR_PHOTO_REQUIRED
 from messages.photos import MAX_FILES
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
@@ -49,9 +49,21 @@ def _check_not_future(value):
     return value
 
 
+PHOTOS_HELP = (
+    "JPEG, PNG или TIFF, снятые ровно, без поворота и кадрирования (§4.5–4.7). Если форма вернётся "
+    "с ошибкой, фотографии нужно выбрать заново — браузер не сохраняет выбранные файлы."
+)
+
+
 class MessageFieldsMixin:
     def clean_occurred_at(self):
         return _check_not_future(self.cleaned_data.get("occurred_at"))
+
+    def check_text_or_photo(self, cleaned, *, kept_photos=0):
+        """§4.1: a text, or at least one photo (kept or newly chosen). The service checks it again."""
+        has_text = bool((cleaned.get("text") or "").strip())
+        if "text" in cleaned and not has_text and not kept_photos and not cleaned.get("photos"):
+            self.add_error("text", TEXT_OR_PHOTO_REQUIRED)
 
 
 class SubmitForm(MessageFieldsMixin, forms.Form):
@@ -64,9 +76,12 @@ class SubmitForm(MessageFieldsMixin, forms.Form):
     text = forms.CharField(
         label="Текст сообщения",
         max_length=4000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 7}),
-        help_text="Одна проблема в одном сообщении. Опишите, что случилось и что нужно сделать.",
-        error_messages={"required": "Опишите проблему."},
+        help_text=(
+            "Одна проблема в одном сообщении. Опишите, что случилось и что нужно сделать. Можно не писать "
+            "текст, если проблему показывают приложенные фотографии (§4.1)."
+        ),
     )
     occurred_at = _occurred_at_field()
     address = forms.CharField(
@@ -92,12 +107,9 @@ class SubmitForm(MessageFieldsMixin, forms.Form):
         max_value=180,
     )
     photos = MultipleFileField(
-        label=f"Фотографии (необязательно, не более {MAX_FILES})",
+        label=f"Фотографии (не более {MAX_FILES}; обязательны, если нет текста)",
         required=False,
-        help_text=(
-            "JPEG, PNG или TIFF, снятые ровно, без поворота и кадрирования (§4.5–4.7). Если форма вернётся "
-            "с ошибкой, фотографии нужно выбрать заново — браузер не сохраняет выбранные файлы."
-        ),
+        help_text=PHOTOS_HELP,
     )
     show_author_name = forms.BooleanField(
         label="Показывать моё имя в опубликованном сообщении",
@@ -112,6 +124,7 @@ class SubmitForm(MessageFieldsMixin, forms.Form):
             "latitude"
         ):
             self.add_error("latitude", "Укажите и широту, и долготу точки или не указывайте точку.")
+        self.check_text_or_photo(cleaned)
         return cleaned
 
     @staticmethod
@@ -120,6 +133,8 @@ class SubmitForm(MessageFieldsMixin, forms.Form):
 
 
 class ResubmitForm(MessageFieldsMixin, forms.Form):
+    """§5.7: everything of a rejected message can be corrected, the photos too (remove, replace, add)."""
+
     category = forms.ModelChoiceField(
         label="Категория",
         queryset=Category.objects.filter(is_active=True, topic__is_active=True).select_related("topic"),
@@ -129,11 +144,51 @@ class ResubmitForm(MessageFieldsMixin, forms.Form):
     text = SubmitForm.base_fields["text"]
     occurred_at = _occurred_at_field()
     address = SubmitForm.base_fields["address"]
+    remove_photos = forms.MultipleChoiceField(
+        label="Приложенные фотографии",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Отметьте фотографии, которые нужно убрать. Чтобы заменить фотографию, отметьте её и "
+        "выберите новую ниже.",
+        error_messages={"invalid_choice": "Отмеченная фотография уже удалена. Обновите страницу."},
+    )
+    photos = MultipleFileField(
+        label=f"Добавить фотографии (всего не более {MAX_FILES})",
+        required=False,
+        help_text=PHOTOS_HELP,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, photos=(), **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["category"]
         field.widget.choices = grouped_category_choices(field.queryset)
+        self.photos = list(photos)
+        remove = self.fields["remove_photos"]
+        remove.choices = [
+            (str(photo.token), f"Убрать фотографию {index} из {len(self.photos)}")
+            for index, photo in enumerate(self.photos, start=1)
+        ]
+        if not self.photos:
+            del self.fields["remove_photos"]
+
+    def clean(self):
+        cleaned = super().clean()
+        removed = set(cleaned.get("remove_photos") or [])
+        kept = len(self.photos) - len(removed)
+        chosen = len(cleaned.get("photos") or [])
+        if kept + chosen > MAX_FILES and not self.has_error("photos"):
+            self.add_error(
+                "photos",
+                f"Можно приложить не более {MAX_FILES} фотографий (§4.6): остаётся {kept}, выбрано новых "
+                f"{chosen}. Отметьте выше, какие фотографии убрать.",
+            )
+        self.check_text_or_photo(cleaned, kept_photos=kept)
+        return cleaned
+
+    def kept_photo_count(self):
+        """Photos left after the ticked removals (the new ones may fill up to MAX_FILES)."""
+        removed = set(getattr(self, "cleaned_data", {}).get("remove_photos") or [])
+        return len(self.photos) - len(removed)
 
 
 class RatingForm(forms.Form):

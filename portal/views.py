@@ -23,6 +23,7 @@ from messages.deadlines import mark_answer_overdue
 from messages.documents import PDF_CONTENT_TYPE
 from messages.errors import MessageActionError
 from messages.models import (
+    TEXT_OR_PHOTO_REQUIRED,
     AnswerAttachment,
     AnswerDocument,
     MessageEvent,
@@ -31,7 +32,7 @@ from messages.models import (
     State,
     Support,
 )
-from messages.photos import process_batch
+from messages.photos import MAX_FILES, process_batch
 
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 
@@ -122,9 +123,12 @@ def _message_page(request, message, *, rating_form=None):
     elif _guest_token(request):
         supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
     mark_answer_overdue([message])
+    rejection = selectors.last_rejection(message) if is_author else None
     context = {
         "message": message,
         "is_author": is_author,
+        "rejection": rejection,
+        **(_original_support(request, message) if rejection is not None else {}),
         "photos": list(message.photos.order_by("position", "id")),
         "answers": answers,
         "events": list(events.order_by("created_at", "id")),
@@ -138,6 +142,20 @@ def _message_page(request, message, *, rating_form=None):
         "rating_window_days": settings.RATING_WINDOW_DAYS,
     }
     return render(request, "portal/message_detail.html", context)
+
+
+def _original_support(request, message):
+    """§4.4: the original a duplicate was refused for, and whether its author can support it in one step."""
+    original = message.duplicate_of
+    if original is None or not original.is_public:
+        return {}
+    own = original.author_id == request.user.pk
+    return {
+        "original": original,
+        "original_is_own": own,
+        "original_supported": not own
+        and Support.objects.filter(message=original, user=request.user).exists(),
+    }
 
 
 @require_safe
@@ -364,6 +382,7 @@ def submit(request):
             photos = process_batch(form.cleaned_data["photos"])
         except ValidationError as error:
             form.add_error("photos", error)
+            _photos_failed(form)
             valid = False
     if valid:
         data = form.cleaned_data
@@ -389,6 +408,12 @@ def submit(request):
     return _submit_page(request, form, category)
 
 
+def _photos_failed(form, kept=0):
+    """No photo came through: without a text (and kept photos) that is the §4.1 error as well."""
+    if "text" in form.cleaned_data and not form.cleaned_data["text"].strip() and not kept:
+        form.add_error("text", TEXT_OR_PHOTO_REQUIRED)
+
+
 def _submit_page(request, form, category, status=200):
     context = {"form": form, "category": category, "faq": category_faq(category)}
     return render(request, "portal/submit.html", context, status=status)
@@ -406,7 +431,8 @@ def submitted(request, number):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def message_edit(request, number):
-    """§5.7: the author corrects a rejected message (not a duplicate, §4.4) and sends it again."""
+    """§5.7: the author corrects a rejected message (not a duplicate, §4.4) completely — its text, category,
+    date, place and photos (§4.1, §4.5–4.7) — and sends it again."""
     message = get_object_or_404(
         selectors.messages_of_author(request.user).select_related("category__topic", "duplicate_of"),
         number=number,
@@ -414,9 +440,28 @@ def message_edit(request, number):
     if message.state != State.REJECTED or message.duplicate_of_id is not None:
         flash.error(request, "Это сообщение нельзя исправить и отправить повторно.")
         return redirect("portal:message", number=number)
+    photos = list(message.photos.order_by("position", "id"))
     if request.method == "POST":
-        form = ResubmitForm(request.POST)
-        if form.is_valid():
+        form = ResubmitForm(request.POST, request.FILES, photos=photos)
+        valid = form.is_valid()
+        uploads = form.cleaned_data.get("photos") or []
+        usage = None
+        if valid and uploads:
+            # New photos cost image processing, as in a submission: counted before they are decoded.
+            try:
+                usage = ratelimits.consume(request, ratelimits.SUBMIT)
+            except ratelimits.RateLimited as refusal:
+                form.add_error("photos", str(refusal))
+                return _edit_page(request, message, form, photos, status=429)
+        new_photos = []
+        if uploads and not form.has_error("photos"):  # (too many in all is already said by the form)
+            try:
+                new_photos = process_batch(uploads, already_attached=form.kept_photo_count())
+            except ValidationError as error:
+                form.add_error("photos", error)
+                _photos_failed(form, kept=form.kept_photo_count())
+                valid = False
+        if valid:
             data = form.cleaned_data
             try:
                 services.message_resubmit(
@@ -426,23 +471,41 @@ def message_edit(request, number):
                     category=data["category"],
                     occurred_at=data["occurred_at"],
                     address=data["address"],
+                    remove_photos=data.get("remove_photos") or [],
+                    add_photos=new_photos,
                 )
             except MessageActionError as error:
                 error.attach_to(form)
             else:
                 flash.success(request, "Сообщение исправлено и снова направлено модератору.")
                 return redirect("portal:message", number=number)
+        if usage is not None:
+            usage.rollback()
+        # What the author typed stays in the form (re-rendered, not redirected); only the chosen files
+        # must be picked again, which the field's help text says.
     else:
         form = ResubmitForm(
+            photos=photos,
             initial={
                 "category": message.category.key,
                 "text": message.text,
                 "occurred_at": timezone.localtime(message.occurred_at),
                 "address": message.address,
-            }
+            },
         )
-    context = {"form": form, "message": message, "reasons": list(message.rejection_reasons.all())}
-    return render(request, "portal/message_edit.html", context)
+    return _edit_page(request, message, form, photos)
+
+
+def _edit_page(request, message, form, photos, status=200):
+    context = {
+        "form": form,
+        "message": message,
+        "photos": photos,
+        "max_photos": MAX_FILES,
+        "reasons": list(message.rejection_reasons.all()),
+        "rejection": selectors.last_rejection(message),
+    }
+    return render(request, "portal/message_edit.html", context, status=status)
 
 
 # --- personal cabinet ----------------------------------------------------------------------------
@@ -455,7 +518,7 @@ def cabinet(request):
     last_events = last_events.order_by("-created_at", "-id")
     queryset = (
         selectors.messages_of_author(request.user)
-        .select_related("category", "executing_organization")
+        .select_related("category", "executing_organization", "duplicate_of")
         .annotate(
             last_event_kind=Subquery(last_events.values("kind")[:1]),
             last_event_at=Subquery(last_events.values("created_at")[:1]),
@@ -489,7 +552,9 @@ def notifications(request):
         ids = [int(value) for value in request.POST.getlist("notice")[:NOTICES_PER_PAGE] if value.isdigit()]
         services.notifications_mark_read(user=request.user, ids=ids)
         return redirect(request.get_full_path())
-    queryset = Notification.objects.filter(recipient=request.user).select_related("message", "event")
+    queryset = Notification.objects.filter(recipient=request.user).select_related(
+        "message__duplicate_of", "event"
+    )
     page = Paginator(queryset, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in page if n.read_at is None]
     return render(request, "portal/notifications.html", {"page": page, "unread_ids": unread_ids})

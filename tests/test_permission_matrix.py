@@ -356,6 +356,21 @@ ROWS = [
         method="post",
         data={},
     ),
+    # The confirmation of the one-click «дубликат» (§4.4): the review page's audience; its POST without a
+    # number is re-shown with the error (400).
+    on(
+        "submitted",
+        "office:duplicate",
+        office(other_category_moderator=404, executor=404, other_org_executor=404, admin_user=404),
+    ),
+    on(
+        "submitted",
+        "office:duplicate",
+        office(400, other_category_moderator=404, executor=404, other_org_executor=404, admin_user=404),
+        method="post",
+        data={},
+    ),
+    on("withdrawn", "office:duplicate", office(404)),
     on("withdrawn", "office:review", office(404)),
     on("withdrawn", "office:register", office(404), method="post", data={"executing_organization": "999999"}),
     on("withdrawn", "office:reject", office(404), method="post", data={}),

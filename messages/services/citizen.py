@@ -18,6 +18,7 @@ from directory.workdays import add_working_days
 from ..errors import MessageActionError
 from ..models import (
     PUBLIC_STATES,
+    TEXT_OR_PHOTO_REQUIRED,
     Message,
     Notification,
     Photo,
@@ -66,6 +67,7 @@ def message_submit(
 ) -> Message:
     """§3, §4, §5.2–5.4: a citizen sends a message; it gets its number and registration deadline at once.
 
+    §4.1: the information is «в текстовой или иной форме» — a text, or at least one photo, or both.
     `photos` are ProcessedImage objects from messages.photos (already validated as a batch). With the same
     `client_token` posted twice the first message is returned and nothing new is created.
     """
@@ -77,8 +79,9 @@ def message_submit(
             return existing
     if not category.is_active:
         raise MessageActionError("Эта категория больше не принимает сообщения.", field="category")
-    if not text or not text.strip():
-        raise MessageActionError("Опишите проблему.", field="text")
+    text = (text or "").strip()
+    if not text and not photos:
+        raise MessageActionError(TEXT_OR_PHOTO_REQUIRED, field="text")
     if not address or not address.strip():
         raise MessageActionError("Укажите место, с которым связана проблема (§4.1).", field="address")
     if len(photos) > MAX_FILES:
@@ -100,12 +103,13 @@ def message_submit(
                 number=next_number(now),
                 author=author,
                 category=category,
-                text=text.strip(),
+                text=text,
                 occurred_at=occurred_at,
                 address=address.strip(),
                 latitude=latitude,
                 longitude=longitude,
                 show_author_name=show_author_name,
+                photo_count=len(photos),
                 submitted_at=now,
                 registration_due=registration_due,
                 client_token=client_token,
@@ -137,7 +141,6 @@ def _lock_active_author(author: User) -> None:
         raise MessageActionError("Чтобы отправить сообщение, войдите на платформу (§3.2).", code="auth")
 
 
-@entry_point
 def message_resubmit(
     *,
     message: Message | int,
@@ -146,9 +149,55 @@ def message_resubmit(
     category: Category | None = None,
     occurred_at: datetime | None = None,
     address: str | None = None,
+    remove_photos: Iterable[uuid.UUID | str] = (),
+    add_photos: Sequence[ProcessedImage] = (),
     now: datetime | None = None,
 ) -> Message:
-    """The author corrects a rejected message (§5.7) and sends it again: back to moderation."""
+    """§5.7: the author corrects a rejected message completely and sends it again: back to moderation.
+
+    Everything §4 asks of a message can be corrected: the text, the category, the date and the place, and
+    the photos (§4.5–4.7) — `remove_photos` are tokens of the message's photos to drop, `add_photos` new
+    ProcessedImage objects (messages.photos, validated as a batch); a replacement is one of each. At most
+    four photos in all (§4.6), and a text or at least one photo (§4.1). The event records which photos
+    went and came; the files of removed photos are deleted once the correction is committed, so nothing
+    serves them any more. A None field stays as it was.
+    """
+    written: WrittenFiles = []
+    try:
+        # The new files first, outside the transaction, like a submission: no file I/O under the lock.
+        stored_photos = write_image_files(Photo, add_photos, written)
+        with service_atomic():
+            message = _correct_locked(
+                message,
+                actor=actor,
+                text=text,
+                category=category,
+                occurred_at=occurred_at,
+                address=address,
+                remove_photos={str(token) for token in remove_photos},
+                stored_photos=stored_photos,
+                now=now or timezone.now(),
+            )
+    except BaseException:
+        # Nothing half-saved: the rows rolled back, so the new files go too (the old ones were kept).
+        remove_files(written)
+        raise
+    return message
+
+
+def _correct_locked(
+    message: Message | int,
+    *,
+    actor: Person,
+    text: str | None,
+    category: Category | None,
+    occurred_at: datetime | None,
+    address: str | None,
+    remove_photos: set[str],
+    stored_photos: list[dict[str, Any]],
+    now: datetime,
+) -> Message:
+    """The body of message_resubmit, under the message's row lock."""
     message = lock_message(message)
     if actor is None or message.author_id != actor.pk:
         raise MessageActionError("Исправить и отправить повторно может только автор сообщения.")
@@ -160,14 +209,11 @@ def message_resubmit(
     from_state = message.state
     with transition_guard(message):
         message.resubmit()
-    now = now or timezone.now()
     if category is not None:
         if not category.is_active:
             raise MessageActionError("Эта категория больше не принимает сообщения.", field="category")
         message.category = category
     if text is not None:
-        if not text.strip():
-            raise MessageActionError("Опишите проблему.", field="text")
         message.text = text.strip()
     if occurred_at is not None:
         message.occurred_at = occurred_at
@@ -175,6 +221,36 @@ def message_resubmit(
         if not address.strip():
             raise MessageActionError("Укажите место, с которым связана проблема (§4.1).", field="address")
         message.address = address.strip()
+
+    photos = list(Photo.objects.filter(message=message).order_by("position", "id"))
+    removed = [photo for photo in photos if str(photo.token) in remove_photos]
+    if len(removed) != len(remove_photos):
+        # A stale form (the photo went in an earlier correction): nothing is guessed.
+        raise MessageActionError(
+            "Отмеченная фотография уже удалена. Обновите страницу.", field="remove_photos"
+        )
+    kept = [photo for photo in photos if photo not in removed]
+    if len(kept) + len(stored_photos) > MAX_FILES:
+        raise MessageActionError(
+            f"Можно приложить не более {MAX_FILES} фотографий (§4.6): остаётся {len(kept)}, "
+            f"добавить можно ещё {max(0, MAX_FILES - len(kept))}. Отметьте, какие удалить.",
+            field="photos",
+        )
+    if not message.text and not kept and not stored_photos:
+        raise MessageActionError(TEXT_OR_PHOTO_REQUIRED, field="text")
+
+    old_files: WrittenFiles = [
+        (field.storage, field.name)
+        for photo in removed
+        for field in (photo.image, photo.thumbnail, photo.original)
+        if field.name
+    ]
+    Photo.objects.filter(pk__in=[photo.pk for photo in removed]).delete()
+    for position, photo in enumerate(kept):
+        if photo.position != position:
+            Photo.objects.filter(pk=photo.pk).update(position=position)
+    create_image_rows(Photo, "message", message, stored_photos, start=len(kept))
+    message.photo_count = len(kept) + len(stored_photos)
     message.registration_due = add_working_days(now, REGISTRATION_WORKING_DAYS)
     message.save(
         update_fields=[
@@ -183,13 +259,26 @@ def message_resubmit(
             "text",
             "occurred_at",
             "address",
+            "photo_count",
             "registration_due",
             "updated_at",
         ]
     )
     message.rejection_reasons.clear()
-    event = record_event(message, Kind.RESUBMITTED, actor=actor, from_state=from_state, now=now)
+    event = record_event(
+        message,
+        Kind.RESUBMITTED,
+        actor=actor,
+        from_state=from_state,
+        now=now,
+        data={
+            "photos_removed": [str(photo.token) for photo in removed],
+            "photos_added": [str(values["token"]) for values in stored_photos],
+        },
+    )
     notify(event, NKind.RECEIVED, [message.author])
+    # The removed photos' files go once the rows are surely gone: a rolled-back correction keeps them.
+    transaction.on_commit(lambda: remove_files(old_files))
     return message
 
 

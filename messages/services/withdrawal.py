@@ -48,9 +48,11 @@ def message_withdraw(
         message.address = ""
         message.latitude = message.longitude = None
         message.show_author_name = False
+        message.photo_count = 0
         message.save(
             update_fields=[
                 "state",
+                "photo_count",
                 "text",
                 "address",
                 "latitude",

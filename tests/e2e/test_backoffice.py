@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from directory.models import AnswerTemplate, RejectionReason
 from messages import services
+from tests.e2e.images import loaded_width
 from tests.factories import answered, image_bytes, processed_photos, registered, submit
 
 pytestmark = pytest.mark.e2e
@@ -87,10 +88,10 @@ def test_moderator_queue_review_reject_preview_and_register(
 
     page.get_by_role("link", name=message.number).click()
     page.wait_for_url(f"**/office/m/{message.number}/")
-    assert page.get_by_role("button", name=f"Отказать: дубликат сообщения № {original.number}").is_visible()
+    assert page.get_by_role("link", name=f"Отказать: дубликат сообщения № {original.number}").is_visible()
     thumbs = page.locator(".office-photos img")
     assert thumbs.count() == 2
-    assert thumbs.first.evaluate("img => img.naturalWidth") > 0  # served by the portal's checked view
+    assert loaded_width(thumbs.first) > 0  # served by the portal's checked view
     shoot("office-review")
 
     # The script shows the author's letter as reasons are ticked (§5.7).
@@ -140,8 +141,12 @@ def test_one_step_duplicate(page, live_server, world, reasons, citizen, other_ci
     )
     login_as(page, live_server, moderator)
     page.goto(f"{live_server.url}/office/m/{copy.number}/")
-    page.get_by_role("button", name=f"Отказать: дубликат сообщения № {original.number}").click()
-    page.wait_for_load_state()
+    page.get_by_role("link", name=f"Отказать: дубликат сообщения № {original.number}").click()
+    page.wait_for_url(f"**/office/m/{copy.number}/duplicate/?of={original.number}")
+    copy.refresh_from_db()
+    assert copy.state == "submitted"  # the click only asks (§4.4)
+    page.get_by_role("button", name=re.compile(rf"Да, отказать: повтор №\s{original.number}")).click()
+    page.wait_for_url(f"**/office/m/{copy.number}/")
     copy.refresh_from_db()
     assert (copy.state, copy.duplicate_of) == ("rejected", original)
 

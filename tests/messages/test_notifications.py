@@ -89,7 +89,7 @@ def test_rejected_as_duplicate_points_to_the_original(citizen, other_citizen, ca
     services.message_reject(message=message, actor=moderator, reasons=[duplicate], duplicate_of=original)
     _, text, html = _mail(_only("rejected"))
     assert f"{SITE}/m/{original.number}/" in text
-    assert f'href="{SITE}/m/{original.number}/"' in html
+    assert f'href="{SITE}/m/{original.number}/#support"' in html
     assert "Исправить и отправить повторно" not in text
 
 
