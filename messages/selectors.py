@@ -98,15 +98,20 @@ def moderator_queue(official: Official | None) -> QuerySet[Message]:
 def executor_queue(official: Official | None) -> QuerySet[Message]:
     """§6.2, §7.3: messages the official's organisation owes an answer to, in the official's categories.
 
-    Moderators are included: Appendix 2 leaves some categories with moderators only, and they answer
-    what is routed to their own organisation (DESIGN.md, "Holes in Appendix 2").
+    Moderators are included for the categories where their organisation has no executor: Appendix 2
+    leaves some categories with moderators only, and they answer what is routed to their own
+    organisation (DESIGN.md, "Holes in Appendix 2"; the rule is directory.routing's).
     """
     if official is None or official.role not in (Official.Role.EXECUTOR, Official.Role.MODERATOR):
         return Message.objects.none()
+    if official.role == Official.Role.MODERATOR:
+        categories = routing.moderator_answer_categories(official).values("pk")
+    else:
+        categories = _category_ids(official)
     return Message.objects.filter(
         state__in=AWAITING_ANSWER_STATES,
         executing_organization=official.organization_id,
-        category__in=_category_ids(official),
+        category__in=categories,
     ).order_by("answer_due", "id")
 
 
