@@ -53,7 +53,9 @@ def staff_scope_q(official: Official | None) -> Q:
 def _staff_scope_q(official: Official | None) -> Q:
     if official is None:
         return Q(pk__in=[])
-    if official.role == Official.Role.SUPERVISOR:
+    if official.oversees_everything:
+        # The monitors, and the official in charge of control over the platform (Постановление № 2286, п. 4),
+        # who may open every message though he acts only in his own categories.
         # Not an empty Q(): OR-ed with another Q an empty one vanishes, and supervisors would see nothing extra.
         return Q(pk__isnull=False)
     if official.role == Official.Role.MODERATOR:
@@ -81,6 +83,12 @@ def messages_visible_to(user: "Person") -> QuerySet[Message]:
 def staff_messages(official: Official | None) -> QuerySet[Message]:
     """Every message in the official's back-office scope (`staff_scope_q`)."""
     return Message.objects.filter(staff_scope_q(official))
+
+
+def may_control(official: Official | None) -> bool:
+    """§2.5, §9: whether the official opens the control view of timeliness (`Official.controls_handling`);
+    what it shows them is their `staff_messages`."""
+    return official is not None and official.controls_handling
 
 
 def moderator_queue(official: Official | None) -> QuerySet[Message]:

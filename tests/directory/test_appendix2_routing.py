@@ -89,7 +89,9 @@ def test_appendix_2_row_1_gets_no_executors_notice_where_row_3_executes(referenc
 # --- the permission, in the small world of tests/conftest.py --------------------------------------
 
 
-def test_moderator_cannot_answer_where_the_organisation_has_an_executor(citizen, category, moderator, executor):
+def test_moderator_cannot_answer_where_the_organisation_has_an_executor(
+    citizen, category, moderator, executor
+):
     """DESIGN.md "Who uses it", Appendix 2 rows 1–3: the Администрация has an executor of potholes, so
     its moderator of potholes may not answer (service refusal, 404 on the answer page, no queue)."""
     message = registered(citizen, category, moderator)
@@ -101,7 +103,9 @@ def test_moderator_cannot_answer_where_the_organisation_has_an_executor(citizen,
     assert message in executor_queue(executor.official)
 
 
-def test_moderator_answers_where_the_organisation_has_no_executor(client, citizen, world, other_category_moderator):
+def test_moderator_answers_where_the_organisation_has_no_executor(
+    client, citizen, world, other_category_moderator
+):
     """DESIGN.md "Holes in Appendix 2": lighting at the Администрация has no executor, so its moderator
     answers — and gets the executors' notice when the message is routed there."""
     message = registered(citizen, world["lighting"], other_category_moderator)
@@ -172,7 +176,9 @@ def test_who_handles_what_names_the_gaps_of_appendix_2(client, superuser, refere
     assert response.context["gaps"] == 0
 
 
-def test_who_handles_what_says_no_gaps_only_when_there_are_none(client, admin_user, world, moderator, executor):
+def test_who_handles_what_says_no_gaps_only_when_there_are_none(
+    client, admin_user, world, moderator, executor
+):
     """The «Пробелов нет» line needs an own moderator and an answerer everywhere and nobody idle."""
     world["lighting"].delete()
     client.force_login(admin_user)
@@ -180,6 +186,8 @@ def test_who_handles_what_says_no_gaps_only_when_there_are_none(client, admin_us
     assert "Пробелов нет" in page
     from tests.factories import OfficialFactory
 
-    OfficialFactory(user=UserFactory(email="idle@adm.ru"), organization=world["administration"], role="executor")
+    OfficialFactory(
+        user=UserFactory(email="idle@adm.ru"), organization=world["administration"], role="executor"
+    )
     page = client.get(reverse("admin:directory_coverage")).content.decode()
     assert "Пробелов нет" not in page and "Должностные лица без категорий" in page
