@@ -263,6 +263,14 @@ ROWS = [
     Row("stats:staff", office()),
     Row("stats:staff_csv", office(), kwargs=lambda s: {"table": "summary"}),
     Row("stats:staff_drilldown", office(), data={"metric": "overdue"}),
+    # The control view (§9, issue 13.6): moderators (their categories), the monitors and the platform's
+    # controller (everything); executors and administrators are refused.
+    Row("stats:control", office(executor=403, other_org_executor=403, admin_user=403)),
+    Row(
+        "stats:control_csv",
+        office(executor=403, other_org_executor=403, admin_user=403),
+        kwargs=lambda s: {"table": "officials"},
+    ),
     # The back-office (§2.5, §5, §6): scope decided by messages.selectors.
     Row("office:home", office()),
     Row("office:moderation_queue", office()),
