@@ -111,6 +111,10 @@ class OverdueMessage:
     organizations: list  # labels of the organisations that owe the step
     officials: list  # names of the officials who owe it (empty: nobody can — a routing gap)
 
+    @property
+    def stage_title(self) -> str:
+        return STAGES[self.stage]
+
 
 @dataclass
 class Control:

@@ -96,7 +96,7 @@ def build_tables(result: Control) -> list[Table]:
                 item.number,
                 [
                     Cell(item.category, numeric=False),
-                    Cell(STAGES[item.stage], numeric=False),
+                    Cell(item.stage_title, numeric=False),
                     Cell(f"{timezone.localtime(item.due):%d.%m.%Y}", numeric=False),
                     Cell(numbers.integer(item.days_late), item.days_late),
                     Cell(", ".join(item.organizations) or "—", numeric=False),
