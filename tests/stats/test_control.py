@@ -208,6 +208,22 @@ def test_row_1_official_sees_every_organisation(may, world, moderator, other_cat
     assert other_category_moderator.full_name in wide
 
 
+def test_appendix_2_row_1_is_the_platform_controller(reference_data):
+    """Постановление № 2286 п. 4, Appendix 2 row 1: Дильман И. В. alone controls the whole platform; he opens
+    every message (staff scope) while moderating only his own categories."""
+    from directory import routing
+    from directory.models import Category, Official
+    from messages.selectors import may_control, staff_scope_q
+
+    controllers = Official.objects.filter(controls_platform=True)
+    assert [o.appendix_row for o in controllers] == [1]
+    dilman = controllers.get()
+    assert may_control(dilman) and dilman.oversees_everything
+    assert staff_scope_q(dilman) == staff_scope_q(Official.objects.get(appendix_row=18))
+    assert not routing.can_moderate(dilman, Category.objects.get(name="Строительство"))
+    assert not may_control(Official.objects.get(appendix_row=3))  # an executor
+
+
 def _control_queries(official):
     with CaptureQueriesContext(connection) as queries:
         control(official, MAY, now=NOW)
@@ -313,3 +329,21 @@ def test_control_csv_for_russian_excel(client, may, supervisor, executor, modera
     rows = list(csv.reader(io.StringIO(overdue.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[1][:5] == [may["E"].number, "Ямы на дорогах", "регистрация (§5.4)", "04.06.2026", "4"]
     assert client.get(reverse("stats:control_csv", args=["nothing"]), MAY_QUERY).status_code == 404
+
+
+def test_migration_marks_row_1_and_keeps_an_administrators_choice(reference_data):
+    """directory/0002: a database seeded before the field gets row 1 marked; a choice made since is kept."""
+    import importlib
+
+    from django.apps import apps
+
+    from directory.models import Official
+
+    migration = importlib.import_module("directory.migrations.0002_official_controls_platform")
+    Official.objects.update(controls_platform=False)
+    migration.row_1_controls_the_platform(apps, None)
+    assert list(Official.objects.filter(controls_platform=True).values_list("appendix_row", flat=True)) == [1]
+    Official.objects.update(controls_platform=False)
+    Official.objects.filter(appendix_row=2).update(controls_platform=True)
+    migration.row_1_controls_the_platform(apps, None)
+    assert list(Official.objects.filter(controls_platform=True).values_list("appendix_row", flat=True)) == [2]
