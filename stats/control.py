@@ -126,7 +126,9 @@ class Control:
     overdue: list  # OverdueMessage, longest delay first
 
 
-NOBODY = "нет ответственного должностного лица"
+# The row of what no official can be named for: an actor whose official role was removed since, or an
+# overdue step nobody is assigned to (a gap the «Кто что обрабатывает» page shows too).
+NOBODY = "Без должностного лица (роль снята или никто не назначен)"
 
 
 def control(viewer: Official | None, period: Period, *, now: datetime | None = None) -> Control:
@@ -134,12 +136,11 @@ def control(viewer: Official | None, period: Period, *, now: datetime | None = N
     now = now or timezone.now()
     scope = staff_messages(viewer)
     workdays = f.WorkdayIndex(period.start, max(period.end, local_date(now)))
-    actors: dict[int, int | None] = {}  # event id -> acting official's id
     by_org: dict[int | None, Tally] = defaultdict(Tally)
     by_official: dict[int | None, Tally] = defaultdict(Tally)
     total = Tally()
 
-    for fact, official_id, organization_id in _attributed_facts(scope, period, workdays, actors):
+    for fact, official_id, organization_id in _attributed_facts(scope, period, workdays):
         for tally in (total, by_org[organization_id], by_official[official_id]):
             _count(tally, fact)
 
@@ -185,7 +186,7 @@ def control(viewer: Official | None, period: Period, *, now: datetime | None = N
         )
     official_rows.sort(key=lambda r: (r.detail.lower(), r.label.lower()))
     if None in by_official:
-        official_rows.append(ControlRow("official:none", NOBODY.capitalize(), tally=by_official[None]))
+        official_rows.append(ControlRow("official:none", NOBODY, tally=by_official[None]))
     return Control(
         period=period,
         now=now,
@@ -231,7 +232,7 @@ class _ReadingEvents:
 
 
 def _attributed_facts(
-    scope: QuerySet[Message], period: Period, workdays: f.WorkdayIndex, actors: dict[int, int | None]
+    scope: QuerySet[Message], period: Period, workdays: f.WorkdayIndex
 ) -> Iterator[tuple[f.Fact, int | None, int | None]]:
     """(fact, official id, organisation id) of every counted fact of the period in scope: two queries."""
     first, after = _moscow_bounds(period)

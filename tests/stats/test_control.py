@@ -347,3 +347,21 @@ def test_migration_marks_row_1_and_keeps_an_administrators_choice(reference_data
     Official.objects.filter(appendix_row=2).update(controls_platform=True)
     migration.row_1_controls_the_platform(apps, None)
     assert list(Official.objects.filter(controls_platform=True).values_list("appendix_row", flat=True)) == [2]
+
+
+def test_an_overdue_step_nobody_owes_is_shown_as_a_gap(world, citizen, moderator):
+    """§9: a message of a category with no moderator and no monitor is overdue for nobody by name; the
+    control view says so instead of dropping it."""
+    message = submit(citizen, world["lighting"], now=msk(6, 1))
+    result = control(moderator.official, MAY, now=NOW)
+    assert result.overdue == []  # lighting is outside the potholes moderator's scope
+    from tests.factories import OfficialFactory as Factory
+
+    head = UserFactory(email="controller@adm.ru")
+    Factory(user=head, organization=world["administration"], role="moderator", categories=[])
+    head.official.controls_platform = True
+    head.official.save()
+    result = control(head.official, MAY, now=NOW)
+    assert [(i.number, i.officials) for i in result.overdue] == [(message.number, [])]
+    assert result.officials[-1].key == "official:none"
+    assert result.officials[-1].tally.overdue["registration"] == 1
