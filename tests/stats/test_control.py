@@ -365,3 +365,21 @@ def test_an_overdue_step_nobody_owes_is_shown_as_a_gap(world, citizen, moderator
     assert [(i.number, i.officials) for i in result.overdue] == [(message.number, [])]
     assert result.officials[-1].key == "official:none"
     assert result.officials[-1].tally.overdue["registration"] == 1
+
+
+def test_page_query_count_does_not_grow_with_the_messages(client, may, world, citizen, moderator, supervisor):
+    """The page and its CSV, not only the computation, read a constant number of queries."""
+    client.force_login(supervisor)
+
+    def queries(url):
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as captured:
+            assert client.get(url, MAY_QUERY).status_code == 200
+        return len(captured)
+
+    csv_url = reverse("stats:control_csv", args=["officials"])
+    small = (queries(CONTROL), queries(csv_url))
+    for day in (4, 5, 6, 7):
+        message = submit(citizen, world["potholes"], now=msk(5, day))
+        services.message_register(message=message, actor=moderator, now=msk(5, day + 1))
+        submit(citizen, world["potholes"], now=msk(6, 2))
+    assert (queries(CONTROL), queries(csv_url)) == small
