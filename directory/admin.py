@@ -87,6 +87,15 @@ class CategoryAdmin(SimpleHistoryAdmin):
             "opts": self.model._meta,
             "rows": rows,
             "gaps": sum(1 for r in rows if r["nobody_moderates"] or r["nobody_answers"]),
+            # Filled gaps of Appendix 2, named rather than hidden behind «Пробелов нет» (issue 13.9).
+            "supervisors_only": [r["category"] for r in rows if r["moderated_by_supervisors_only"]],
+            "moderators_answer": [
+                (r["category"], o["organization"])
+                for r in rows
+                for o in r["organizations"]
+                if o["moderators_answer"]
+            ],
+            "without_categories": list(routing.officials_without_categories()),
         }
         return TemplateResponse(request, "admin/directory/coverage.html", context)
 

@@ -272,6 +272,7 @@ def _officials(seeder, organizations, categories):
                 "organization": organizations[row["organization"]],
                 "position": row["position"],
                 "role": row["role"],
+                "controls_platform": row.get("controls_platform", False),
             },
             m2m={"categories": [categories[k] for k in row["categories"]]},
         )
@@ -313,6 +314,7 @@ def _compare_official(seeder, official, row, organizations, categories, admins):
         "organization": (official.organization, organizations[row["organization"]]),
         "position": (official.position, row["position"]),
         "role": (official.role, row["role"]),
+        "controls_platform": (official.controls_platform, row.get("controls_platform", False)),
         "categories": (set(official.categories.all()), {categories[k] for k in row["categories"]}),
     }
     if row["role"] == Official.Role.ADMINISTRATOR:

@@ -135,6 +135,16 @@ class Official(models.Model):
         "строка Приложения 2", null=True, blank=True, unique=True, help_text="Пусто для назначенных позже."
     )
     is_active = models.BooleanField("действует", default=True)
+    # Постановление № 2286, п. 4: control over the whole platform lies with the deputy head of the
+    # Administration (Appendix 2, row 1). He sees every organisation and official in the back-office's
+    # control view (§9) and may open every message there, like the platform's monitors; his rights to
+    # act stay those of his role and categories.
+    controls_platform = models.BooleanField(
+        "контроль за работой всей платформы",
+        default=False,
+        help_text="Постановление № 2286, п. 4: видит сроки и просрочки всех организаций и должностных лиц "
+        "и может открыть любое сообщение (действовать — только по своей роли и категориям).",
+    )
 
     history = HistoricalRecords(m2m_fields=[categories])
 
@@ -157,6 +167,19 @@ class Official(models.Model):
     @property
     def is_supervisor(self):
         return self.role == self.Role.SUPERVISOR
+
+    @property
+    def oversees_everything(self) -> bool:
+        """Sees every message and every organisation's figures: the platform's monitors (Appendix 2 rows
+        18–19) and the official in charge of control over the platform (`controls_platform`)."""
+        return self.role == self.Role.SUPERVISOR or self.controls_platform
+
+    @property
+    def controls_handling(self) -> bool:
+        """§2.5, §9: opens the control view of timeliness — the moderators (in Appendix 2 the heads who
+        organise their categories' handling) over their scope, the monitors and the platform's controller
+        over everything. Executors and administrators do not."""
+        return self.oversees_everything or self.role == self.Role.MODERATOR
 
 
 class CalendarOverride(models.Model):

@@ -3,14 +3,22 @@
 - Moderators of a category are the officials with the moderator role serving it; supervisors
   (Appendix 2 «Мониторинг работы платформы») moderate every category, which also covers the categories
   Appendix 2 left without a moderator («Другая проблема», «Машина на газоне»).
-- Who may answer a message routed to an organisation: that organisation's executors serving the category,
-  plus that organisation's moderators of the category — Appendix 2 gives several categories moderators
-  but no executor («Освещение» at МП «Горэлектросеть»: its director moderates and answers).
+- Who may answer a message routed to an organisation (`category_answerers`, `can_answer`): that
+  organisation's executors serving the category; only where the organisation has no (active) executor for
+  the category do its moderators of the category answer (DESIGN.md, "Who uses it" and "Holes in
+  Appendix 2"). Appendix 2 names a moderator and executors for most categories, and §6.1 gives the answer
+  to the executors there: rows 1–2 do not answer «Ямы на дорогах» (row 3 does), row 5 does not answer
+  «Строительство» (rows 6–8), row 9 not «Наказ депутату» (row 10). Where Appendix 2 names no executor
+  («Освещение» at МП «Горэлектросеть», «Не убран снег», «Коронавирус» …) the moderator answers, so no
+  category is left without someone to answer. The rule counts active executors only: when the last one
+  retires, the organisation's moderators take the messages over instead of leaving them orphaned.
+  The executors' notices (a message routed, returned for rework, a deadline near) go to the same people.
 """
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Category, Official, Organization
 
@@ -40,17 +48,45 @@ def category_moderators(category: Category, *, include_supervisors: bool = False
     return active_officials().filter(role_q).distinct()
 
 
+def _has_executor(organization: Any, category: Any) -> Exists:
+    """SQL: the organisation has an active executor serving the category (both may be OuterRefs)."""
+    return Exists(
+        active_officials().filter(role=Official.Role.EXECUTOR, organization=organization, categories=category)
+    )
+
+
+def moderator_answer_categories(official: Official) -> QuerySet[Category]:
+    """The categories a moderator answers in: theirs, where their organisation has no active executor."""
+    return official.categories.exclude(_has_executor(official.organization_id, OuterRef("pk")))
+
+
 def category_answerers(category: Category, organization: Organization | None) -> QuerySet[Official]:
-    """Who may answer a message of the category routed to the organization."""
+    """Who may answer a message of the category routed to the organization: its executors of the category,
+    or, where it has none, its moderators of the category (one query)."""
     return (
         active_officials()
+        .filter(organization=organization, categories=category)
         .filter(
-            organization=organization,
-            categories=category,
-            role__in=[Official.Role.EXECUTOR, Official.Role.MODERATOR],
+            Q(role=Official.Role.EXECUTOR)
+            | Q(role=Official.Role.MODERATOR) & ~_has_executor(organization, category)
         )
         .distinct()
     )
+
+
+def answerers_among(serving: Iterable[Official]) -> list[Official]:
+    """The same rule over officials already in memory: `serving` are the active officials of one
+    organisation serving one category; the executors among them answer, or the moderators if none."""
+    serving = list(serving)
+    executors = [o for o in serving if o.role == Official.Role.EXECUTOR]
+    return executors or [o for o in serving if o.role == Official.Role.MODERATOR]
+
+
+def moderators_among(serving: Sequence[Official], supervisors: Sequence[Official]) -> list[Official]:
+    """Who owes the decision on a new message (§5.4), in memory: the category's moderators among
+    `serving`, or the supervisors where Appendix 2 names none (the deadline reminders go to the same)."""
+    moderators = [o for o in serving if o.role == Official.Role.MODERATOR]
+    return moderators or list(supervisors)
 
 
 def can_moderate(official: Official | None, category: Category) -> bool:
@@ -66,9 +102,10 @@ def can_answer(official: Official | None, category: Category, organization: Orga
         return False
     if official.organization_id != organization.pk:
         return False
-    return official.role in (Official.Role.EXECUTOR, Official.Role.MODERATOR) and (
-        official.categories.filter(pk=category.pk).exists()
-    )
+    if official.role not in (Official.Role.EXECUTOR, Official.Role.MODERATOR):
+        return False
+    # The one rule of `category_answerers`, so the permission and the notices never disagree.
+    return category_answerers(category, organization).filter(pk=official.pk).exists()
 
 
 def coverage() -> list[dict[str, Any]]:
@@ -89,20 +126,34 @@ def coverage() -> list[dict[str, Any]]:
         moderators = [o for o in serving if o.role == Official.Role.MODERATOR]
         organizations: list[dict[str, Any]] = []
         for org in category.executing_organizations():
-            answerers = [
-                o
-                for o in serving
-                if o.organization_id == org.pk and o.role in (Official.Role.EXECUTOR, Official.Role.MODERATOR)
-            ]
-            organizations.append({"organization": org, "answerers": answerers})
+            answerers = answerers_among(o for o in serving if o.organization_id == org.pk)
+            organizations.append(
+                {
+                    "organization": org,
+                    "answerers": answerers,
+                    # Appendix 2 names no executor here: the organisation's moderators answer.
+                    "moderators_answer": any(o.role == Official.Role.MODERATOR for o in answerers),
+                }
+            )
         rows.append(
             {
                 "category": category,
                 "moderators": moderators,
-                "moderated_by_supervisors_only": not moderators,
+                "moderated_by_supervisors_only": not moderators and bool(supervisors),
                 "nobody_moderates": not moderators and not supervisors,
                 "organizations": organizations,
                 "nobody_answers": not any(o["answerers"] for o in organizations),
             }
         )
     return rows
+
+
+def officials_without_categories() -> QuerySet[Official]:
+    """Active moderators and executors who serve no category, so no message reaches them (Appendix 2
+    row 26, ООО «Ремстройсервис», names no problem type). Supervisors and administrators need none."""
+    return (
+        active_officials()
+        .filter(role__in=[Official.Role.MODERATOR, Official.Role.EXECUTOR], categories__isnull=True)
+        .select_related("user", "organization")
+        .order_by("organization__short_name", "user__full_name")
+    )

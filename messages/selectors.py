@@ -53,7 +53,9 @@ def staff_scope_q(official: Official | None) -> Q:
 def _staff_scope_q(official: Official | None) -> Q:
     if official is None:
         return Q(pk__in=[])
-    if official.role == Official.Role.SUPERVISOR:
+    if official.oversees_everything:
+        # The monitors, and the official in charge of control over the platform (Постановление № 2286, п. 4),
+        # who may open every message though he acts only in his own categories.
         # Not an empty Q(): OR-ed with another Q an empty one vanishes, and supervisors would see nothing extra.
         return Q(pk__isnull=False)
     if official.role == Official.Role.MODERATOR:
@@ -83,6 +85,12 @@ def staff_messages(official: Official | None) -> QuerySet[Message]:
     return Message.objects.filter(staff_scope_q(official))
 
 
+def may_control(official: Official | None) -> bool:
+    """§2.5, §9: whether the official opens the control view of timeliness (`Official.controls_handling`);
+    what it shows them is their `staff_messages`."""
+    return official is not None and official.controls_handling
+
+
 def moderator_queue(official: Official | None) -> QuerySet[Message]:
     """§5.4: submitted messages waiting for a decision, oldest deadline first."""
     if official is None:
@@ -98,15 +106,20 @@ def moderator_queue(official: Official | None) -> QuerySet[Message]:
 def executor_queue(official: Official | None) -> QuerySet[Message]:
     """§6.2, §7.3: messages the official's organisation owes an answer to, in the official's categories.
 
-    Moderators are included: Appendix 2 leaves some categories with moderators only, and they answer
-    what is routed to their own organisation (DESIGN.md, "Holes in Appendix 2").
+    Moderators are included for the categories where their organisation has no executor: Appendix 2
+    leaves some categories with moderators only, and they answer what is routed to their own
+    organisation (DESIGN.md, "Holes in Appendix 2"; the rule is directory.routing's).
     """
     if official is None or official.role not in (Official.Role.EXECUTOR, Official.Role.MODERATOR):
         return Message.objects.none()
+    if official.role == Official.Role.MODERATOR:
+        categories = routing.moderator_answer_categories(official).values("pk")
+    else:
+        categories = _category_ids(official)
     return Message.objects.filter(
         state__in=AWAITING_ANSWER_STATES,
         executing_organization=official.organization_id,
-        category__in=_category_ids(official),
+        category__in=categories,
     ).order_by("answer_due", "id")
 
 

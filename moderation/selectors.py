@@ -14,6 +14,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Pre
 from django.http import Http404
 from django.utils import timezone
 
+from directory import routing
 from directory.models import AnswerTemplate, Category, Official, RejectionReason
 from directory.workdays import working_days_late
 from messages import selectors as scoped
@@ -48,7 +49,10 @@ def can_moderate_anything(official: Official) -> bool:
 
 
 def can_answer_anything(official: Official) -> bool:
-    return official.role in (Official.Role.EXECUTOR, Official.Role.MODERATOR)
+    """Executors, and moderators of a category their organisation has no executor for (routing)."""
+    if official.role == Official.Role.MODERATOR:
+        return routing.moderator_answer_categories(official).exists()
+    return official.role == Official.Role.EXECUTOR
 
 
 def home_summary(official: Official, now: datetime) -> dict[str, Any]:

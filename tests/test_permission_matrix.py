@@ -200,6 +200,8 @@ def scene(_media_root, django_db_setup, django_db_blocker):
         )
         withdrawn = submit(citizen, potholes, photos=processed_photos(1))
         services.message_withdraw(message=withdrawn, actor=citizen)
+        # Lighting at the Администрация has no executor: its moderator answers (issue 13.9).
+        lighting = registered(citizen, world["lighting"], people["other_category_moderator"])
         done = registered(citizen, potholes, moderator)
         services.message_answer(
             message=done,
@@ -223,6 +225,7 @@ def scene(_media_root, django_db_setup, django_db_blocker):
             "registered": at_adm,
             "rejected": rejected,
             "withdrawn": withdrawn,
+            "lighting": lighting,
             "answered": done,
             "attachment": done.answers.get().attachments.get(),
             "document": done.answers.get().documents.get(),
@@ -281,6 +284,14 @@ ROWS = [
     Row("stats:staff", office()),
     Row("stats:staff_csv", office(), kwargs=lambda s: {"table": "summary"}),
     Row("stats:staff_drilldown", office(), data={"metric": "overdue"}),
+    # The control view (§9, issue 13.6): moderators (their categories), the monitors and the platform's
+    # controller (everything); executors and administrators are refused.
+    Row("stats:control", office(executor=403, other_org_executor=403, admin_user=403)),
+    Row(
+        "stats:control_csv",
+        office(executor=403, other_org_executor=403, admin_user=403),
+        kwargs=lambda s: {"table": "officials"},
+    ),
     # The back-office (§2.5, §5, §6): scope decided by messages.selectors.
     Row("office:home", office()),
     Row("office:moderation_queue", office()),
@@ -382,13 +393,15 @@ ROWS = [
         method="post",
         data={},
     ),
-    # Answering: only who can answer for the organisation the message is routed to.
-    on("registered", "office:answer", office(404, moderator=200, executor=200)),
-    on("registered", "office:answer", office(404, moderator=400, executor=400), method="post", data={}),
+    # Answering: only who can answer for the organisation the message is routed to. Issue 13.9 (DESIGN.md,
+    # Appendix 2): the category's moderator answers only where the organisation has no executor of it —
+    # not potholes at the Администрация (it has an executor), but lighting there (it has none).
+    on("registered", "office:answer", office(404, executor=200)),
+    on("registered", "office:answer", office(404, executor=400), method="post", data={}),
     on(
         "registered",
         "office:request_reassign",
-        office(404, moderator=400, executor=400),
+        office(404, executor=400),
         method="post",
         data={},
     ),
@@ -420,6 +433,8 @@ ROWS = [
     ),
     # GET is the confirmation page (the deleting POST is tested in tests/moderation/test_organization_data.py).
     Row("office:faq_delete", office(other_org_executor=404), kwargs=lambda s: {"entry_id": s["faq"].pk}),
+    on("lighting", "office:answer", office(404, other_category_moderator=200)),
+    on("lighting", "office:answer", office(404, other_category_moderator=400), method="post", data={}),
     # Django admin: a representative set (model pages are skipped by rule in the completeness check).
     Row("admin:index", admin_page()),
     # One login for everyone (issue 11): guests go to the site's login, the administrator on to the admin,
