@@ -26,8 +26,34 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+_MAX_ID = 2**31 - 1  # past any row id; a bigger number would overflow the database's integer
+
+
+def _check_ids(field, values):
+    """A choice that is not a row id at all is an invalid choice before any query: a huge number
+    overflowed SQLite's integer (a 500) in `pk__in`."""
+    for value in values:
+        if not (str(value).isdigit() and int(value) <= _MAX_ID):
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _check_ids(self, [value])
+        return super().to_python(value)
+
+
+class RowMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        _check_ids(self, value)
+        return super()._check_values(value)
+
+
 class QueueFilterForm(forms.Form):
-    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = RowChoiceField(
         queryset=None, required=False, label="Категория", empty_label="Все"
     )
     submitted_from = forms.DateField(
@@ -44,13 +70,13 @@ class QueueFilterForm(forms.Form):
 
 class RegisterForm(ActionForm):
     id_prefix = "register"
-    executing_organization = forms.ModelChoiceField(
+    executing_organization = RowChoiceField(
         queryset=Organization.objects.filter(is_active=True),
         required=False,
         label="Организация-исполнитель",
         help_text="По умолчанию — ответственная организация категории (§2.7).",
     )
-    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = RowChoiceField(
         queryset=None,
         required=False,
         label="Категория",
@@ -73,7 +99,7 @@ class RegisterForm(ActionForm):
 
 class ReassignForm(ActionForm):
     id_prefix = "reassign"
-    executing_organization = forms.ModelChoiceField(
+    executing_organization = RowChoiceField(
         queryset=Organization.objects.filter(is_active=True), label="Передать организации"
     )
     comment = forms.CharField(
@@ -101,7 +127,7 @@ def _organization_choices(category, *, default_label, exclude=None):
     ]
 
 
-class ReasonChoiceField(forms.ModelMultipleChoiceField):
+class ReasonChoiceField(RowMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.title
 
@@ -248,32 +274,6 @@ def _phone_numbers_are_valid(text):
         if not _PHONE_CHARS.fullmatch(number) or not 5 <= sum(ch.isdigit() for ch in number) <= 15:
             return False
     return True
-
-
-_MAX_ID = 2**31 - 1  # past any row id; a bigger number would overflow the database's integer
-
-
-def _check_ids(field, values):
-    """A choice that is not a row id at all is an invalid choice before any query: a huge number
-    overflowed SQLite's integer (a 500) in `pk__in`."""
-    for value in values:
-        if not (str(value).isdigit() and int(value) <= _MAX_ID):
-            raise forms.ValidationError(
-                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
-            )
-
-
-class RowChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values:
-            _check_ids(self, [value])
-        return super().to_python(value)
-
-
-class RowMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        _check_ids(self, value)
-        return super()._check_values(value)
 
 
 class OrganizationContactsForm(forms.ModelForm):

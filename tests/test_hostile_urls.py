@@ -168,3 +168,36 @@ def test_the_organisations_own_data_forms_take_hostile_bodies_without_a_5xx(scen
     organization = Organization.objects.get(key="adm")
     assert "\x00" not in organization.address and len(organization.address) <= 300
     assert all("\x00" not in e.question for e in FaqEntry.objects.all())
+
+
+def test_the_decision_forms_take_hostile_bodies_without_a_5xx(citizen, category, moderator, executor):
+    """§5, §6 (issue 13): every field of the moderator's and the executor's forms on a message with
+    hostile values — a huge id in «reasons» or «category» overflowed SQLite's integer (a 500) — is a 4xx
+    or a redirect, never a 5xx, and nothing is decided by it."""
+    submitted = submit(citizen, category, text="Яма")
+    answerable = registered(citizen, category, moderator)
+    forms = {
+        (moderator, submitted.number): {
+            "register": ["category", "executing_organization", "comment"],
+            "reject": ["reasons", "duplicate_of", "comment", "citizen_comment"],
+            "duplicate": ["duplicate_of", "confirm"],
+            "reassign": ["category", "executing_organization", "comment"],
+        },
+        (executor, answerable.number): {
+            "answer": ["kind", "text", "planned_date"],
+            "request-reassign": ["category", "executing_organization", "comment"],
+        },
+    }
+    failures = []
+    for (person, number), actions in forms.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(person)
+        for action, fields in actions.items():
+            url = f"/office/m/{number}/{action}/"
+            for value in HOSTILE_FIELDS:
+                response = client.post(url, {name: value for name in fields})
+                if response.status_code >= 500:
+                    failures.append(f"POST {url} {fields} = {value[:20]!r} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
