@@ -31,4 +31,6 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         files = ", ".join(f"{n} {prefix}" for prefix, n in manifest["files"].items())
-        self.stdout.write(f"backup written: {target} ({target.stat().st_size / 2**20:.1f} MB; database, {files})")
+        self.stdout.write(
+            f"backup written: {target} ({target.stat().st_size / 2**20:.1f} MB; database, {files})"
+        )
