@@ -198,7 +198,15 @@ def test_nginx_site_passes_nginx_t(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
+    # Tolerated: `user` is ignored when nginx -t runs unprivileged; nginx >= 1.25 prefers `http2 on;` to
+    # `listen … http2` (Debian 12 has 1.22, which knows only the latter).
+    tolerated = ('"user" directive makes sense only', '"listen ... http2" directive is deprecated')
+    warnings = [
+        line
+        for line in result.stderr.splitlines()
+        if "[warn]" in line and not any(t in line for t in tolerated)
+    ]
+    assert not warnings and "[emerg]" not in result.stderr, result.stderr
 
 
 def _size(value):
