@@ -126,3 +126,37 @@ def test_damaged_archives_are_refused_before_anything_is_written(tmp_path, world
             )
             assert table_count(url) == 0, label
             assert not any((tmp_path / "target" / "private").rglob("*.*")), label
+
+
+def _rewrite_manifest(archive, target, change):
+    """A copy of `archive` whose manifest was edited (the members, and so the checksums, stay right)."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w") as copy:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            copy.addfile(member, io.BytesIO(data))
+    return target
+
+
+def test_an_archive_of_a_newer_release_or_another_database_is_refused(tmp_path, db):
+    from zarechny.backup import BackupError, read_verified, restore_backup
+
+    archive = tmp_path / "good.tar"
+    backup(archive)
+
+    def newer(manifest):
+        manifest["migrations"]["citizen_messages"].append("9999_from_the_future")
+
+    def other_vendor(manifest):
+        manifest["database"]["vendor"] = "oracle"
+
+    for change, refusal in ((newer, "made by a newer release"), (other_vendor, "database; DATABASE_URL")):
+        path = _rewrite_manifest(archive, tmp_path / f"{change.__name__}.tar", change)
+        tar, manifest = read_verified(path, stream=io.StringIO())  # the checksums are still right
+        with tar, pytest.raises(BackupError, match=refusal):
+            # refused for this reason, before the (non-empty) test database is even looked at
+            restore_backup(tar, manifest, force=False, stream=io.StringIO(), log=print)
