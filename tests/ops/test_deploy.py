@@ -232,6 +232,7 @@ def test_nginx_proxy_headers_match_the_proxy_settings():
     assert re.search(r"proxy_set_header X-Forwarded-Proto \$scheme;", site)
     assert re.search(r"proxy_set_header X-Request-ID \$request_id;", site)
     assert re.search(r"listen 443 ssl", site) and "return 301 https://" in site
+    assert re.search(r"location = /metrics \{\s*return 404;", site)  # scraped on the nodes, never public
     # the upstream port is the template's GUNICORN_BIND
     _, for_units = template_keys()
     assert f"server {for_units['GUNICORN_BIND']};" in site

@@ -177,6 +177,7 @@ def run_smoke(old, port, web, tmp_path):
                 assert status == 200, (path, status, body[:500])
                 assert len(headers.get_all("X-Request-ID")) == 1, path
             assert "Strict-Transport-Security" in headers  # the app saw https (X-Forwarded-Proto)
+            assert get(f"https://127.0.0.1:{tls}/metrics", context=insecure)[0] == 404  # never public
             status, headers, _ = get(f"http://127.0.0.1:{plain}/", {})
             assert status == 301 and headers["Location"].startswith("https://")
             assert get(f"http://127.0.0.1:{plain}/healthz", {})[0] == 200
