@@ -54,6 +54,7 @@ from django.urls import reverse  # noqa: E402
 from directory.models import AnswerKind, Category, Official, Organization, RejectionReason  # noqa: E402
 from directory.workdays import local_date  # noqa: E402
 from stats.facts import WorkdayIndex  # noqa: E402
+from zarechny.progress import ProgressCallback, progress  # noqa: E402
 
 MSK = ZoneInfo("Europe/Moscow")
 BATCH = 50_000
@@ -269,7 +270,11 @@ def fill(args):
     started = time.perf_counter()
     counts = {"messages": 0, "events": 0, "supports": 0}
     raw = connection.connection
-    with raw.cursor() as cursor:
+    # A bar on a terminal, a plain line per tenth otherwise (zarechny/progress.py).
+    with (
+        raw.cursor() as cursor,
+        progress(args.messages, "messages loaded", stream=sys.stdout, unit="msg") as bar,
+    ):
         done = 0
         while done < args.messages:
             size = min(BATCH, args.messages - done)
@@ -287,10 +292,7 @@ def fill(args):
             counts["messages"] += len(messages)
             counts["events"] += len(events)
             counts["supports"] += len(supports)
-            print(
-                f"  {done:>9,} messages, {counts['events']:,} events, {time.perf_counter() - started:.0f} s",
-                flush=True,
-            )
+            bar.update(size)
         for table in (
             "citizen_messages_message",
             "citizen_messages_messageevent",
@@ -376,7 +378,8 @@ def main():
     )
     if not args.skip_refresh:
         started = time.perf_counter()
-        written = refresh_rollups()
+        with ProgressCallback("refresh_rollups() full", stream=sys.stdout, unit="msg") as bar:
+            written = refresh_rollups(progress=bar)
         print(f"refresh_rollups() full: {written:,} counter rows in {time.perf_counter() - started:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE stats_dailycount")

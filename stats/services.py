@@ -64,10 +64,13 @@ def _messages_to_read(start):
     return sorted(with_events)
 
 
-def refresh_rollups(since=None, *, now=None):
+def refresh_rollups(since=None, *, now=None, progress=None):
     """Rebuild the counters of every day from the day of `since` (all days when None). Returns the
     number of counter rows written. Safe to run while messages keep arriving, and twice at once (the
-    state row is locked, so the second run waits and then rebuilds on top of the first)."""
+    state row is locked, so the second run waits and then rebuilds on top of the first).
+
+    `progress(done, total)`, when given, is called before the first chunk and after each chunk of messages
+    read (the long part); the command shows it as a bar."""
     now = now or timezone.now()
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
@@ -76,11 +79,20 @@ def refresh_rollups(since=None, *, now=None):
         counts = Counter()
         workdays = WorkdayIndex(start or local_date(now), local_date(now))
         moment = None if start is None else _moscow_midnight(start)
-        for ids in chunks(_messages_to_read(start), CHUNK):
+        ids_to_read = _messages_to_read(start)
+        if progress is not None:
+            total = ids_to_read.count() if start is None else len(ids_to_read)
+            done = 0
+            progress(done, total)
+        for ids in chunks(ids_to_read, CHUNK):
+            if progress is not None:
+                done += len(ids)
             for row in load_rows(ids, events_since=moment):
                 for day, metric, key, organization_id in message_facts(row, workdays):
                     if start is None or day >= start:
                         counts[(day, row.category_id, organization_id, metric, key)] += 1
+            if progress is not None:
+                progress(done, total)
         stale = DailyCount.objects.all() if start is None else DailyCount.objects.filter(day__gte=start)
         stale.delete()
         written = _insert(counts)

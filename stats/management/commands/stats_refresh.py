@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from directory.workdays import MOSCOW
 from stats import services
+from zarechny.progress import ProgressCallback
 
 
 class Command(BaseCommand):
@@ -21,13 +22,17 @@ class Command(BaseCommand):
         if full and since:
             raise CommandError("Use either --full or --since, not both.")
         if full:
-            written = services.refresh_rollups()
+            with ProgressCallback("statistics: messages read", stream=self.stdout, unit="msg") as bar:
+                written = services.refresh_rollups(progress=bar)
         elif since:
             try:
                 day = date.fromisoformat(since)
             except ValueError:
                 raise CommandError(f"--since expects YYYY-MM-DD, got {since!r}.") from None
-            written = services.refresh_rollups(since=datetime.combine(day, time.min, tzinfo=MOSCOW))
+            with ProgressCallback("statistics: messages read", stream=self.stdout, unit="msg") as bar:
+                written = services.refresh_rollups(
+                    since=datetime.combine(day, time.min, tzinfo=MOSCOW), progress=bar
+                )
         else:
             written = services.refresh_recent()
         seconds = (timezone.now() - started).total_seconds()
