@@ -205,7 +205,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
 Q_CLUSTER = {
-    "name": "zarechny",
+    "name": env.str("Q_NAME", default="zarechny"),  # the broker's queue key: one per installation
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": Q_TIMEOUT,  # a task is killed after this many seconds ...
     "retry": env.int("Q_RETRY", default=Q_TIMEOUT * 2),  # ... and re-queued only after this many
