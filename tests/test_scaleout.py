@@ -49,6 +49,7 @@ PASSWORD = "scale-out-pass-2026"
 CITIZENS = 6
 PER_ROUND = 110  # submissions with a photo per round (two rounds)
 THREADS = 8
+METRICS_TOKEN = "scale-out-metrics"
 
 
 def _redis_reachable():
@@ -169,6 +170,7 @@ class Cluster:
                 "RATE_LIMIT_SUPPORT": "",
                 "RATE_LIMIT_GUEST_SUPPORT": "",
                 "CONN_MAX_AGE": "0",
+                "METRICS_TOKEN": METRICS_TOKEN,
             }
         )
         self.log_dir = tmp_path / "logs"
@@ -519,6 +521,39 @@ def check_request_ids(cluster):
     return len(tagged)
 
 
+def check_metrics(cluster, httpx, node):
+    """/metrics of a node: the latency histogram adds up the node's gunicorn processes (multiprocess
+    mode) — as many observations as request lines in its log —, and the database gauges show the
+    settled state."""
+    logged = sum(1 for line in cluster.nodes[node].json_lines() if line.get("logger") == "zarechny.request")
+    assert httpx.get(cluster.url(node) + "/metrics", timeout=30).status_code == 404  # no token
+    response = httpx.get(
+        cluster.url(node) + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+    )
+    assert response.status_code == 200
+    values = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    observed = sum(
+        v for k, v in values.items() if k.startswith("zarechny_http_request_duration_seconds_count{")
+    )
+    assert observed == logged + 1, (observed, logged)  # + the refused scrape just before
+    pids = {
+        line.get("process")
+        for line in cluster.nodes[node].json_lines()
+        if line.get("logger") == "zarechny.request"
+    }
+    for outbox in ("notifications", "account_emails"):
+        assert values[f'zarechny_outbox_pending{{outbox="{outbox}"}}'] == 0
+    assert values['zarechny_messages_waiting{stage="registration"}'] == 0
+    beat = values['zarechny_worker_last_success_timestamp_seconds{schedule="messages.tasks.deliver_outbox"}']
+    assert time.time() - beat < 120
+    assert len(pids - {None}) == 2  # both gunicorn workers answered, and the histogram holds both
+    return {"observed_requests": int(observed), "answering_processes": len(pids - {None})}
+
+
 def check_no_personal_data(cluster, emails):
     for proc in [*cluster.nodes, *cluster.workers]:
         text = proc.log.read_text(errors="replace")
@@ -561,6 +596,7 @@ def test_two_nodes_two_workers_lose_nothing_and_double_nothing(tmp_path, world):
         mail1 = check_emails(mailbox, allow_interrupted=0)
         check_supports(supports1)
         tasks1 = check_tasks(cluster, lost_allowed=0)
+        metrics1 = check_metrics(cluster, httpx, node=0)
         figures["round 1"] = {
             "seconds": round(time.monotonic() - t0),
             "requests": driver.requests,
@@ -568,6 +604,7 @@ def test_two_nodes_two_workers_lose_nothing_and_double_nothing(tmp_path, world):
             **done1,
             **mail1,
             **tasks1,
+            "metrics_node0": metrics1,
         }
 
         # Round 2: node 1 and worker 1 die (SIGKILL) a third of the way in; clients retry on node 0.
@@ -578,6 +615,8 @@ def test_two_nodes_two_workers_lose_nothing_and_double_nothing(tmp_path, world):
             cluster.alive[1] = False
             cluster.nodes[1].kill()
             cluster.workers[1].kill()
+            with pytest.raises(httpx.ConnectError):  # the dead node: the client sees it fail
+                httpx.get(cluster.url(1) + "/healthz", timeout=5)
 
         numbers2, supports2, done2 = run_round(
             driver,
