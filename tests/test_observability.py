@@ -324,5 +324,6 @@ def test_demo_logins_are_printed_with_debug_only(settings, world):
     call_command("demo_logins", stdout=out)
     assert out.getvalue() == ""
     settings.DEBUG = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     call_command("demo_logins", stdout=out)
-    assert "Демонстрационные входы" in out.getvalue()
+    assert "Демонстрационные входы" in out.getvalue() and "Письма складываются в" in out.getvalue()

@@ -70,6 +70,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Откройте {settings.SITE_URL}/  (рабочий кабинет: /office/, администрирование: /admin/)"
             )
+            if "filebased" in settings.EMAIL_BACKEND:
+                self.stdout.write(f"Письма складываются в {settings.EMAIL_FILE_PATH}/")
             self.stdout.write(self.style.SUCCESS(f"Демонстрационные входы (пароль у всех: {DEMO_PASSWORD}):"))
             for email, what in demo_login_lines():
                 self.stdout.write(f"  {email:<45} {what}")
