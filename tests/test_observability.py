@@ -327,3 +327,20 @@ def test_demo_logins_are_printed_with_debug_only(settings, world):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     call_command("demo_logins", stdout=out)
     assert "Демонстрационные входы" in out.getvalue() and "Письма складываются в" in out.getvalue()
+
+
+def test_a_failing_rate_limit_cache_is_logged_without_the_address(rf, monkeypatch, caplog):
+    from messages import ratelimits
+
+    def broken(*args):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(ratelimits, "_consume_one", broken)
+    request = rf.post("/m/2026-000001/support/", REMOTE_ADDR="198.51.100.23")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    with caplog.at_level(logging.WARNING, logger="messages.ratelimits"):
+        ratelimits.consume(request, "support")  # fails open
+    assert "not checked" in caplog.text and ":ip" in caplog.text
+    assert "198.51.100.23" not in caplog.text
