@@ -23,8 +23,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py bootstrap --demo
-	@echo ""
-	@echo "Open http://127.0.0.1:$(PORT)/  (back-office: /office/, admin: /admin/, emails land in var/mail/)"
+	# The `logins` process prints the address and the demo logins once web and worker are up (last).
 	PORT=$(PORT) $(VENV)/bin/honcho start
 
 test: install

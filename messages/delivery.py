@@ -41,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import OutboundEmail
+from zarechny.logs import describe_error
 
 from . import notifications
 from .models import Notification
@@ -173,7 +174,7 @@ def _send_one(row, connection, stats, outbox=NOTICES):
             last_error=error, next_attempt_at=timezone.now() + backoff(1)
         )
         stats["server_down"] = error
-        logger.warning("SMTP server unavailable, outbox run stops: %s", error)
+        logger.warning("SMTP server unavailable, outbox run stops: %s", describe_error(exc))
         return False
     lease = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     # pending → sending, only if the row is still exactly as this run claimed it (same batch lease, same
@@ -203,7 +204,7 @@ def _send_one(row, connection, stats, outbox=NOTICES):
                 next_attempt_at=timezone.now() + backoff(1),
             )
             stats["server_down"] = error
-            logger.warning("SMTP server unavailable, outbox run stops: %s", error)
+            logger.warning("SMTP server unavailable, outbox run stops: %s", describe_error(exc))
             return False
         attempts = seen + 1
         if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -217,7 +218,13 @@ def _send_one(row, connection, stats, outbox=NOTICES):
                 next_attempt_at=timezone.now() + backoff(attempts),
             )
             stats["retry"] += 1
-        logger.warning("%s %s: email failed (attempt %s): %s", outbox.model.__name__, row.pk, attempts, error)
+        logger.warning(
+            "%s %s: email failed (attempt %s): %s",
+            outbox.model.__name__,
+            row.pk,
+            attempts,
+            describe_error(exc),
+        )
         return True
     done = ours.update(
         email_status=Status.SENT,
@@ -278,5 +285,6 @@ def outbox_deliver(*, batch_size=None, time_budget=None):
     finally:
         _close_quietly(connection)
     if any(stats.values()):
-        logger.info("outbox run: %s", stats)
+        # The server's error text stays on the rows (last_error), out of the log.
+        logger.info("outbox run: %s", {k: (bool(v) if k == "server_down" else v) for k, v in stats.items()})
     return stats

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from directory.models import Official, RejectionReason
 from directory.workdays import MOSCOW, WorkingCalendar, local_date
+from zarechny.logs import describe_error
 
 from . import links, selectors
 from .models import Answer, Notification, StaffDigest, message_path
@@ -273,7 +274,7 @@ def send_staff_digests(*, now=None, connection=None):
         try:
             email.send()
         except Exception as exc:  # recorded on the row and in the log; the next official still gets theirs
-            logger.warning("staff digest %s failed: %s", digest.pk, exc)
+            logger.warning("staff digest %s failed: %s", digest.pk, describe_error(exc))
             StaffDigest.objects.filter(pk=digest.pk).update(
                 status=StaffDigest.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
             )

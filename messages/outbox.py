@@ -17,11 +17,23 @@ def enqueue_outbox_delivery() -> None:
     and runs that overlap split the rows between them (SKIP LOCKED) instead of sending anything twice."""
     from django_q.tasks import async_task
 
+    from zarechny.logs import current_request_id
+
+    # The request's id travels with the task, so the worker's lines for this run carry it (zarechny/logs.py).
+    request_id = current_request_id()
     try:
         # save=False: a wake that succeeds leaves no result row behind (failures are still recorded).
-        async_task("messages.tasks.deliver_outbox", task_name="outbox-wake", group="outbox", save=False)
+        task_id = async_task(
+            "messages.tasks.deliver_outbox",
+            request_id=request_id,
+            task_name="outbox-wake",
+            group="outbox",
+            save=False,
+        )
     except Exception:  # the broker being down must not fail the citizen's request; the schedule catches up
         logger.exception("could not enqueue outbox delivery; the scheduled run will deliver")
+    else:
+        logger.debug("outbox wake %s enqueued", task_id, extra={"task_id": task_id})
 
 
 def enqueue_outbox_delivery_on_commit() -> None:

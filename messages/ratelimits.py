@@ -106,6 +106,11 @@ class RateLimited(Exception):
         return REFUSALS[self.action].format(time=when)
 
 
+def _loggable(key):
+    """A counter's key without the address or account it counts (rl:action:rate:ip), for the log."""
+    return ":".join(key.split(":")[:4])
+
+
 @dataclass
 class Usage:
     """The hits one `consume` recorded; `rollback()` gives them back when nothing was done after all."""
@@ -119,7 +124,7 @@ class Usage:
                     history = [t for t in cache.get(key) or [] if t != stamp]
                     cache.set(key, history, timeout)
             except Exception as error:  # a give-back that fails only makes the limit stricter
-                logger.warning("rate limit %s: could not give back a hit (%s)", key, error)
+                logger.warning("rate limit %s: could not give back a hit (%s)", _loggable(key), error)
         self.hits = []
 
 
@@ -186,7 +191,7 @@ def consume(request, action, *, user=None):
         try:
             recorded, retry = _consume_one(key, rate, now)
         except Exception as error:  # any cache failure (Redis, database) fails open
-            logger.warning("rate limit %s not checked: %s", key, error)
+            logger.warning("rate limit %s not checked: %s", _loggable(key), error)
             continue
         if recorded:
             usage.hits.append((key, now, rate.seconds))

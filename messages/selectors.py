@@ -1,15 +1,17 @@
 """Every read whose result depends on who is asking. The scoping rules live here and nowhere else."""
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
+from accounts.models import OutboundEmail
 from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
-from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, MessageEvent, Rating, State
+from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, MessageEvent, Notification, Rating, State
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -154,3 +156,33 @@ def last_rejection(message: Message) -> MessageEvent | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def operations_figures(now: datetime) -> dict[str, Any]:
+    """Platform-wide figures for the operators' metrics (zarechny/metrics.py); nobody's scope, no rows.
+
+    The outboxes: `pending`/`sending` rows, `failed` rows, and the age of the oldest unsent one (seconds,
+    0 when none). The messages: waiting for registration / for an answer, and how many of each are past
+    their deadline now."""
+    unsent = [Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
+    outboxes: dict[str, dict[str, float]] = {}
+    for label, model in (("notifications", Notification), ("account_emails", OutboundEmail)):
+        rows = model.objects.filter(email_status__in=unsent).aggregate(
+            count=Count("pk"), oldest=Min("created_at")
+        )
+        oldest = rows["oldest"]
+        outboxes[label] = {
+            "pending": rows["count"],
+            "failed": model.objects.filter(email_status=Notification.EmailStatus.FAILED).count(),
+            "oldest_pending_age": max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
+        }
+    to_register = Message.objects.filter(state=State.SUBMITTED)
+    to_answer = Message.objects.filter(state__in=AWAITING_ANSWER_STATES)
+    return {
+        "outboxes": outboxes,
+        "waiting": {"registration": to_register.count(), "answer": to_answer.count()},
+        "overdue": {
+            "registration": to_register.filter(registration_due__lt=now).count(),
+            "answer": to_answer.filter(answer_due__lt=now).count(),
+        },
+    }

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.workdays import MOSCOW
+from zarechny.logs import request_context
 
 from . import deadlines, delivery, notifications
 from .errors import MessageActionError
@@ -24,9 +25,13 @@ from .services import message_close_unrated
 # --- outbox, deadlines, auto-close, digest ---------------------------------------------------------
 
 
-def deliver_outbox(*, batch_size: int | None = None, time_budget: float | None = None) -> dict[str, Any]:
-    """One delivery run of the outbox (messages/delivery.py)."""
-    return delivery.outbox_deliver(batch_size=batch_size, time_budget=time_budget)
+def deliver_outbox(
+    *, batch_size: int | None = None, time_budget: float | None = None, request_id: str | None = None
+) -> dict[str, Any]:
+    """One delivery run of the outbox (messages/delivery.py); `request_id`: of the request that woke it,
+    for the log lines of this run (zarechny/logs.py)."""
+    with request_context(request_id):
+        return delivery.outbox_deliver(batch_size=batch_size, time_budget=time_budget)
 
 
 def sweep_deadlines() -> dict[str, int]:

@@ -241,6 +241,8 @@ ROWS = [
     # Health probes and the public pages.
     Row("healthz", everyone()),
     Row("readyz", everyone()),
+    # Operators' metrics: only with METRICS_TOKEN or from METRICS_ALLOWED_IPS, never by a session.
+    Row("metrics", everyone(404)),
     Row("home", everyone()),
     Row("organization_list", everyone()),
     Row("faq", everyone()),

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the one log line and the latency of every request (zarechny/logs.py).
+    "zarechny.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zarechny.middleware.reject_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -203,7 +205,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
 Q_CLUSTER = {
-    "name": "zarechny",
+    "name": env.str("Q_NAME", default="zarechny"),  # the broker's queue key: one per installation
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": Q_TIMEOUT,  # a task is killed after this many seconds ...
     "retry": env.int("Q_RETRY", default=Q_TIMEOUT * 2),  # ... and re-queued only after this many
@@ -266,7 +268,11 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_TLS_PROXY and not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes of the load balancer speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [
+    r"^healthz$",
+    r"^readyz$",
+    r"^metrics$",
+]  # probes and the scraper talk to a node directly
 # HSTS goes out on https responses only (SecurityMiddleware), so a laptop on http never gets it.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -297,13 +303,56 @@ CSRF_FAILURE_VIEW = "zarechny.errors.csrf_failure"  # in Russian, in the site's 
 # Only the submit form's «определить моё местоположение» needs a device feature.
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
-LOGGING = {
+# --- logs and metrics (issue 17) --------------------------------------------------------------------
+# One line per request (zarechny.logs), every line with the request id; LOG_FORMAT=json for one JSON
+# object per line. LOG_LEVELS tunes single loggers: "messages.outbox=DEBUG,django-q=INFO".
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING: dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "zarechny.logs.RequestIdFilter"},
+        "quiet_tasks": {"()": "zarechny.logs.QuietTaskLines"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-q2 logs each task it enqueues and runs at INFO: a line per e-mail wake on the console.
+        # Its start-up, schedule and failure lines stay; the per-task ones show at DEBUG.
+        "django-q": {
+            "handlers": ["console"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+            "filters": ["quiet_tasks"],
+        },
+        # The request line replaces gunicorn's access log, which would print query strings.
+        "gunicorn.access": {"level": "WARNING"},
+    },
 }
+for _name, _level in env.dict("LOG_LEVELS", default={}).items():
+    LOGGING["loggers"].setdefault(_name, {}).update({"level": _level.upper()})
+# X-Request-ID from the client is believed only behind a proxy that sets it (TRUSTED_PROXY_COUNT > 0).
+TRUST_REQUEST_ID = env.bool("TRUST_REQUEST_ID", default=env.int("TRUSTED_PROXY_COUNT", default=0) > 0)
+# /metrics (zarechny/metrics.py): a bearer token, or addresses (IPs or networks) allowed without one.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# --- end of logs and metrics ---------------------------------------------------------------------------
 
 for directory in (VAR_DIR, MEDIA_ROOT, STATIC_ROOT, PRIVATE_MEDIA_ROOT):
     Path(directory).mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts.login import admin_login
 
-from . import health
+from . import health, metrics
 
 admin.site.site_header = "«Умный город» Заречный — администрирование"
 admin.site.site_title = "«Умный город» Заречный"
@@ -13,6 +13,7 @@ admin.site.index_title = "Справочники и доступ"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),  # token or allowed address only, else 404
     # Before the admin's own login: one login page for everyone, with the same limits (issue 11).
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
