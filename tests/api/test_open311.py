@@ -208,7 +208,11 @@ def test_ids_ignore_the_other_filters_and_never_show_private(client, public_scen
     s = public_scene
     ids = ",".join(m.number for m in s.values())
     data = json.loads(get(client, "requests", service_request_id=ids, status="closed").content)
-    assert {i["service_request_id"] for i in data} == {s["fresh"].number, s["planned"].number, s["closed"].number}
+    assert {i["service_request_id"] for i in data} == {
+        s["fresh"].number,
+        s["planned"].number,
+        s["closed"].number,
+    }
 
 
 def test_date_range_and_default_ninety_days(client, citizen, moderator, category):
@@ -367,7 +371,9 @@ def post(client, key, fmt="json", **fields):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_post_for_a_consenting_citizen_goes_through_message_submit(client, consenting_citizen, api_client_key, fmt):
+def test_post_for_a_consenting_citizen_goes_through_message_submit(
+    client, consenting_citizen, api_client_key, fmt
+):
     api_client, key = api_client_key
     response = post(client, key, fmt, lat="53.2", long="45.16", media_url="http://example.org/x.jpg")
     assert response.status_code == 201
