@@ -391,7 +391,11 @@ ROWS = [
         )
         for key in ("registered", "answered", "submitted", "rejected", "withdrawn")
     ),
-    Row("api:token", everyone(404), kwargs=lambda s: {"fmt": "json", "token": "6f1c1d9e-0000-4000-8000-000000000000"}),
+    Row(
+        "api:token",
+        everyone(404),
+        kwargs=lambda s: {"fmt": "json", "token": "6f1c1d9e-0000-4000-8000-000000000000"},
+    ),
     Row("api:opendata", everyone()),
     Row("api:opendata_file", everyone(404), kwargs=lambda s: {"name": "messages/messages-2026-01-01.csv"}),
     Row("portal:api_clients", signed_in()),

@@ -66,7 +66,10 @@ def test_figures_by_day_category_and_organisation(day_of_messages):
     assert by_org[""]["received"] == 1 and by_org[""]["registered"] == 0
     assert by_org["adm"]["received"] == by_org["adm"]["registered"] == 2
     assert by_org["adm"]["answered"] == by_org["adm"]["answered_solved"] == 1
-    assert all(r["category_code"] == "potholes" and r["date"] == day_of_messages.isoformat() for r in document["rows"])
+    assert all(
+        r["category_code"] == "potholes" and r["date"] == day_of_messages.isoformat()
+        for r in document["rows"]
+    )
 
 
 def test_the_nightly_task_writes_missing_days_once(day_of_messages):

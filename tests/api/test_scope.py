@@ -2,8 +2,6 @@
 spirit: one scene with every kind of secret, every endpoint and file read, and a proof that the check
 would catch an unscoped read."""
 
-import json
-
 import pytest
 from django.test import Client
 from django.utils import timezone
