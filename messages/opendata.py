@@ -32,4 +32,4 @@ def register(dataset: Dataset) -> None:
 
 
 def datasets() -> list[Dataset]:
-    return sorted(_datasets.values(), key=lambda d: d.name)
+    return sorted(_datasets.values(), key=lambda d: d.title)

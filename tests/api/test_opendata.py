@@ -100,3 +100,22 @@ def test_bootstrap_installs_the_schedule(reference_data):
 
     schedule = Schedule.objects.get(func="api.tasks.write_open_data")
     assert schedule.schedule_type == Schedule.DAILY
+
+
+def test_the_command_writes_a_range(day_of_messages):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "opendata_write",
+        "--from",
+        str(day_of_messages - timedelta(days=1)),
+        "--to",
+        str(day_of_messages),
+        stdout=out,
+    )
+    assert OpenDataFile.objects.filter(day=day_of_messages - timedelta(days=1)).count() == 4
+    assert OpenDataFile.objects.get(day=day_of_messages, dataset="messages", format="csv").rows == 2
+    assert "строк" in out.getvalue()
