@@ -169,7 +169,10 @@ def requests(request, fmt):
     """GET lists public requests; POST submits one (with an api_key)."""
     if request.method == "POST":
         return _submit(request, fmt)
-    return _request_list(request, fmt)
+    response = _request_list(request, fmt)
+    if response.status_code == 405:
+        response["Allow"] = "GET, HEAD, POST"
+    return response
 
 
 @endpoint("GET", "HEAD")

@@ -327,6 +327,7 @@ def test_wrong_method_is_405_in_the_spec_form(client, db):
     response = client.delete(f"{BASE}requests.json")
     assert response.status_code == 405
     assert json.loads(response.content)[0]["code"] == 405
+    assert response["Allow"] == "GET, HEAD, POST"
     assert client.post(f"{BASE}services.json").status_code == 405
 
 
