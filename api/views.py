@@ -97,9 +97,10 @@ def endpoint(*methods):
                     raise Open311Error(405, f"Метод {request.method} здесь не поддерживается.")
                 key = (request.POST if request.method == "POST" else request.GET).get("api_key", "")
                 client = accounts.api_client_by_key(key) if key else None
+                # A wrong key counts against the address's limit like a request without one.
+                _limit(request, client)
                 if key and client is None:
                     raise Open311Error(403, "Недействительный api_key: ключ неизвестен или отключён.")
-                _limit(request, client)
                 result = view(request, fmt, client, **kwargs)
             except Open311Error as error:
                 response = _error_response(request, fmt, error)

@@ -466,3 +466,9 @@ def test_token_until_registered_then_the_number(client, consenting_citizen, api_
     xml = ElementTree.fromstring(get(client, f"tokens/{token}", "xml").content)
     assert [c.tag for c in xml.find("request")] == ["service_request_id", "token"]
     assert get(client, "tokens/not-a-token").status_code == 404
+
+
+def test_wrong_keys_count_against_the_address(client, db, settings):
+    settings.RATE_LIMIT_API = "2/1h/ip"
+    statuses = [get(client, "services", api_key=f"guess-{i}").status_code for i in range(3)]
+    assert statuses == [403, 403, 429]
