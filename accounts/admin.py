@@ -2,8 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
-from .models import ConsentRecord, OutboundEmail, User
+from . import services
+from .models import ApiClient, ApiClientConsent, ConsentRecord, OutboundEmail, User
 from .outbox import outbound_emails_retry
 
 # Fields that hand out rights: only a superuser sees or changes them. Administrators (the group
@@ -129,3 +131,67 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Не тронуто (не в состоянии «не отправлено»): {left}.", messages.WARNING
             )
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Open311 API clients (issue 16). The key is shown once, on the page right after it is issued (the
+    response itself, never a redirect or a flash message that would keep it in the session)."""
+
+    list_display = ("name", "key_prefix", "is_active", "rate_limit", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fields = ("name", "description", "is_active", "rate_limit", "key_prefix", "created_at")
+    readonly_fields = ("key_prefix", "created_at")
+    actions = ["issue_new_key"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the consents and the submissions refer to it: switch it off instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            request._api_key = services.api_client_issue_key(client=obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._key_page(request, obj, request._api_key)
+
+    @admin.action(description="Выдать новый ключ (старый перестанет работать)", permissions=["change"])
+    def issue_new_key(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Выберите одно приложение.", messages.WARNING)
+            return None
+        client = queryset.get()
+        return self._key_page(request, client, services.api_client_issue_key(client=client))
+
+    def _key_page(self, request, client, key):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "client": client,
+            "key": key,
+            "title": f"Ключ приложения «{client.name}»",
+        }
+        response = TemplateResponse(request, "admin/accounts/apiclient/key.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(ApiClientConsent)
+class ApiClientConsentAdmin(admin.ModelAdmin):
+    """Who allowed which client, and when it was revoked: the history, read-only."""
+
+    list_display = ("client", "user", "given_at", "revoked_at")
+    list_filter = ("client",)
+    search_fields = ("user__email", "client__name")
+    readonly_fields = ("user", "client", "given_at", "ip_address", "revoked_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

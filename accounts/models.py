@@ -1,6 +1,7 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -166,3 +167,63 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.to_email}"
+
+
+class ApiClient(models.Model):
+    """Software registered by an administrator to use the Open311 API (issue 16): an aggregator, a mobile
+    app. Only a hash of its key is stored; the key itself is shown once, when it is issued."""
+
+    name = models.CharField("название", max_length=200, unique=True)
+    description = models.TextField("кто и зачем", blank=True)
+    key_hash = models.CharField("хеш ключа", max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        "начало ключа", max_length=8, editable=False, help_text="Чтобы узнать ключ, не храня его целиком."
+    )
+    is_active = models.BooleanField("действует", default=True)
+    rate_limit = models.CharField(
+        "ограничение запросов",
+        max_length=100,
+        default="1000/1h",
+        validators=[
+            RegexValidator(
+                r"^\s*\d+/\d*[smhd]\s*(,\s*\d+/\d*[smhd]\s*)*$",
+                "Укажите как 1000/1h: число запросов, косая черта, период (s, m, h или d).",
+            )
+        ],
+        help_text="Сколько запросов за период, например 1000/1h или 100/1m (s, m, h, d).",
+    )
+    created_at = models.DateTimeField("зарегистрирован", default=timezone.now)
+
+    class Meta:
+        verbose_name = "приложение (API)"
+        verbose_name_plural = "приложения (API)"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ApiClientConsent(models.Model):
+    """A citizen allows one API client to submit messages in their name (§3.2: only registered users
+    submit). One row per permission given; revoking stamps `revoked_at`, so the rows are the history."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_consents", verbose_name="пользователь")
+    client = models.ForeignKey(ApiClient, models.CASCADE, related_name="consents", verbose_name="приложение")
+    given_at = models.DateTimeField("разрешено")
+    ip_address = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "разрешение приложению"
+        verbose_name_plural = "разрешения приложениям"
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_consent_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} ← {self.user_id}"

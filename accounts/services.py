@@ -1,5 +1,6 @@
 """Writes on accounts: consent records, profile settings, account deletion."""
 
+import secrets
 import uuid
 from datetime import datetime
 
@@ -8,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ConsentRecord, User
+from .models import ApiClient, ApiClientConsent, ConsentRecord, User
+from .selectors import api_key_hash
 from .signals import account_deleting
 
 TOMBSTONE_DOMAIN = "deleted.invalid"  # RFC 2606: never deliverable
@@ -68,6 +70,7 @@ def account_delete(*, user: User, now: datetime | None = None) -> User:
     EmailAddress.objects.filter(user=user).delete()
     user.notifications.all().delete()
     ConsentRecord.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    ApiClientConsent.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     user.email = f"deleted-{user.pk}-{uuid.uuid4().hex[:12]}@{TOMBSTONE_DOMAIN}"
     user.full_name = ""
     user.show_name_publicly = False
@@ -99,4 +102,46 @@ def address_confirm_current(*, user: User) -> None:
     )
     EmailAddress.objects.update_or_create(
         user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
+    )
+
+
+# --- API clients (issue 16) ---------------------------------------------------------------------
+
+
+def api_client_issue_key(*, client: ApiClient) -> str:
+    """A new key for the client (a new client, or one whose key leaked): returns the key, stores its hash.
+    The key is shown to the administrator once and is never readable again; the old key stops at once."""
+    key = secrets.token_urlsafe(32)
+    client.key_hash = api_key_hash(key)
+    client.key_prefix = key[:8]
+    if client.pk is None:
+        client.save()
+    else:
+        client.save(update_fields=["key_hash", "key_prefix"])
+    return key
+
+
+@transaction.atomic
+def api_consent_give(
+    *, user: User, client: ApiClient, ip_address: str | None = None, now: datetime | None = None
+) -> ApiClientConsent:
+    """The citizen allows the client to submit messages in their name. Idempotent: an existing permission
+    is returned as it is. The user row lock serialises two clicks (the unique constraint is the last word)."""
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+    if not client.is_active:
+        raise AccountError("Это приложение отключено администратором.")
+    current = ApiClientConsent.objects.filter(user=user, client=client, revoked_at__isnull=True).first()
+    if current is not None:
+        return current
+    return ApiClientConsent.objects.create(
+        user=user, client=client, given_at=now or timezone.now(), ip_address=ip_address or None
+    )
+
+
+@transaction.atomic
+def api_consent_revoke(*, user: User, client: ApiClient, now: datetime | None = None) -> int:
+    """The citizen withdraws the permission: the client's next request in their name is refused. Messages
+    already sent stay (they are the citizen's own). Returns how many permissions were revoked (0 or 1)."""
+    return ApiClientConsent.objects.filter(user=user, client=client, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
     )

@@ -48,6 +48,9 @@ ADMINISTRATOR_PERMISSIONS = frozenset(
         *_crud("accounts.consentrecord", "view"),
         # the account e-mails' outbox: read-only fields, "change" only for the retry of failed rows
         *_crud("accounts.outboundemail", "change view"),
+        # Open311 clients (issue 16): registered and switched off by administrators, never deleted.
+        *_crud("accounts.apiclient", "add change view"),
+        *_crud("accounts.apiclientconsent", "view"),
         *_crud("directory.organization"),
         *_crud("directory.topic"),
         *_crud("directory.category"),

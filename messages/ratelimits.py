@@ -36,13 +36,19 @@ SUBMIT = "submit"
 ANSWER_ATTACHMENTS = "answer_attachments"
 SUPPORT = "support"
 GUEST_SUPPORT = "guest_support"
+API = "api"  # every Open311 request without a key, per address (RATE_LIMIT_API)
+API_CLIENT = "api_client"  # every request with a key, against that client's own limit (ApiClient.rate_limit)
 
 REFUSALS = {
     SUBMIT: "Слишком много сообщений за короткое время. Попробуйте снова после {time}.",
     ANSWER_ATTACHMENTS: "Слишком много ответов с вложениями за короткое время. Попробуйте снова после {time}.",
     SUPPORT: "Слишком много поддержек за короткое время. Попробуйте снова после {time}.",
     GUEST_SUPPORT: "Слишком много попыток поддержки с вашего адреса. Попробуйте снова после {time}.",
+    API: "Слишком много запросов к API с вашего адреса. Попробуйте снова после {time}.",
+    API_CLIENT: "Приложение исчерпало свой лимит запросов. Попробуйте снова после {time}.",
 }
+# The actions whose rules are settings (RATE_LIMIT_<ACTION>); API_CLIENT's are each client's own.
+SETTINGS_ACTIONS = (SUBMIT, ANSWER_ATTACHMENTS, SUPPORT, GUEST_SUPPORT, API)
 
 LOCK_SECONDS = 5
 LOCK_WAIT_SECONDS = 1.0
@@ -82,7 +88,7 @@ def rules(action):
 
 
 def check_settings():
-    for action in REFUSALS:
+    for action in SETTINGS_ACTIONS:
         try:
             rules(action)
         except ValueError as error:
@@ -170,23 +176,37 @@ def _consume_one(key, rate, now):
         return True, None
 
 
-def consume(request, action, *, user=None):
+def consume(request, action, *, user=None, per=("user", "ip")):
     """Count one `action` of this request's person, or raise RateLimited (nothing counted then).
 
     Returns a Usage to `rollback()` if the action is refused for another reason afterwards, so that
-    a form with a mistake does not cost the person an attempt.
+    a form with a mistake does not cost the person an attempt. `per` picks the kinds of rule that apply:
+    the Open311 API submits for a citizen with the citizen's "user" rules, while the address it comes from
+    is the client's server, limited by the client's own rate (`consume_subject`).
     """
     user = user if user is not None else getattr(request, "user", None)
-    address = client_ip(request)
-    now = time.time()
-    usage, refused_until = Usage(), None
+    subjects = []
     for rate in rules(action):
+        if rate.per not in per:
+            continue
         if rate.per == "user":
             if user is None or not user.is_authenticated:
                 continue
-            subject = f"user:{user.pk}"
+            subjects.append((rate, f"user:{user.pk}"))
         else:
-            subject = f"ip:{address}"
+            subjects.append((rate, f"ip:{client_ip(request)}"))
+    return _consume(action, subjects)
+
+
+def consume_subject(action, subject, rates):
+    """Count one `action` of any `subject` (an API client: "client:7") against `rates` (parse_rates)."""
+    return _consume(action, [(rate, subject) for rate in rates])
+
+
+def _consume(action, subjects):
+    now = time.time()
+    usage, refused_until = Usage(), None
+    for rate, subject in subjects:
         key = f"rl:{action}:{rate}:{subject}"
         try:
             recorded, retry = _consume_one(key, rate, now)

@@ -7,5 +7,6 @@ from . import account_views as views
 urlpatterns = [
     path("cabinet/profile/", views.profile, name="profile"),
     path("cabinet/delete/", views.account_delete, name="account_delete"),
+    path("cabinet/apps/", views.api_clients, name="api_clients"),
     path("personal-data/", views.consent_text, name="consent"),
 ]

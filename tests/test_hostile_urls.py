@@ -201,3 +201,64 @@ def test_the_decision_forms_take_hostile_bodies_without_a_5xx(citizen, category,
     assert not failures, "\n".join(failures)
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
+
+
+OPEN311_QUERIES = [
+    "?start_date=0001-01-01T00:00:00Z&end_date=9999-12-31T23:59:59Z",
+    "?start_date=9999-12-31T23:59:59%2B14:00",
+    "?end_date=0001-01-01T00:00:00-12:00",
+    "?start_date=%00&end_date=%00&status=%00&service_code=%00&service_request_id=%00",
+    "?page=99999999999999999999&page_size=-1",
+    "?page=100000&page_size=1000",
+    "?service_request_id=" + ",".join(["2026-000001"] * 10_000),
+    "?service_code=" + ",".join(["x" * 200] * 50),
+    "?api_key=" + "k" * 5000,
+    "?api_key=%00",
+]
+
+
+def test_open311_with_hostile_queries_is_never_a_5xx(scene, settings):
+    """The Open311 routes carry their format in the path, so the walk above gives them hostile formats;
+    here each real format gets hostile queries too (issue 16), as GET and as POST, and a POST with a
+    valid key for a consenting citizen gets hostile fields."""
+    from accounts import services as accounts_services
+    from accounts.models import ApiClient
+    from tests.api.conftest import verify
+
+    settings.RATE_LIMIT_API = ""  # every request must reach the view, not the limit
+    settings.RATE_LIMIT_SUBMIT = ""
+    api_client = ApiClient(name="hostile", rate_limit="100000/1h")
+    key = accounts_services.api_client_issue_key(client=api_client)
+    accounts_services.api_consent_give(user=verify(scene["citizen"]), client=api_client)
+    client = Client(raise_request_exception=False)
+    failures = []
+    for path in (
+        "discovery",
+        "services",
+        "services/potholes",
+        "requests",
+        "requests/2026-000001",
+        "tokens/x",
+    ):
+        for fmt in ("json", "xml"):
+            for query in ["", *HOSTILE_QUERIES, *OPEN311_QUERIES]:
+                url = f"/open311/v2/{path}.{fmt}{query}"
+                for method in ("get", "head", "post"):
+                    status = getattr(client, method)(url).status_code
+                    if status >= 500:
+                        failures.append(f"{method.upper()} {url[:120]} -> {status}")
+    valid = {"api_key": key, "email": scene["citizen"].email, "service_code": "potholes"}
+    for data in (
+        {"api_key": "k" * 5000},
+        {"api_key": "%00", "lat": "nan", "long": "inf"},
+        {**valid, "description": "x", "address_string": "y", "lat": "nan", "long": "inf"},
+        {**valid, "description": "x", "address_string": "y", "lat": "1e400", "long": "-1e400"},
+        {**valid, "description": "\x00", "address_string": "\x00"},
+        {**valid, "description": "x" * 20_000, "address_string": "y" * 1000},
+        {**valid, "service_code": "x" * 500, "email": "x" * 10_000},
+        {**valid, "description": " ", "address_string": " "},
+    ):
+        status = client.post("/open311/v2/requests.json", data).status_code
+        if status >= 500:
+            failures.append(f"POST requests.json {str(data)[:80]} -> {status}")
+    assert not failures, "\n".join(failures)

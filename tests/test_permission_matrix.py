@@ -437,6 +437,30 @@ ROWS = [
     Row("office:faq_delete", office(other_org_executor=404), kwargs=lambda s: {"entry_id": s["faq"].pk}),
     on("lighting", "office:answer", office(404, other_category_moderator=200)),
     on("lighting", "office:answer", office(404, other_category_moderator=400), method="post", data={}),
+    # Open311 GeoReport v2 and open data (issue 16): public messages only, the same for everyone —
+    # the API reads no session, so even the author and the staff get 404 for a message on moderation.
+    Row("api:discovery", everyone(), kwargs=lambda s: {"fmt": "json"}),
+    Row("api:services", everyone(), kwargs=lambda s: {"fmt": "xml"}),
+    Row("api:service", everyone(), kwargs=lambda s: {"fmt": "json", "code": "potholes"}),
+    Row("api:requests", everyone(), kwargs=lambda s: {"fmt": "json"}),
+    Row("api:requests", everyone(403), kwargs=lambda s: {"fmt": "json"}, method="post", label="no key"),
+    *(
+        Row(
+            "api:request",
+            everyone(200 if key in ("registered", "answered") else 404),
+            kwargs=lambda s, key=key: {"fmt": "json", "request_id": s[key].number},
+            label=key,
+        )
+        for key in ("registered", "answered", "submitted", "rejected", "withdrawn")
+    ),
+    Row(
+        "api:token",
+        everyone(404),
+        kwargs=lambda s: {"fmt": "json", "token": "6f1c1d9e-0000-4000-8000-000000000000"},
+    ),
+    Row("api:opendata", everyone()),
+    Row("api:opendata_file", everyone(404), kwargs=lambda s: {"name": "messages/messages-2026-01-01.csv"}),
+    Row("portal:api_clients", signed_in()),
     # Django admin: a representative set (model pages are skipped by rule in the completeness check).
     Row("admin:index", admin_page()),
     # One login for everyone (issue 11): guests go to the site's login, the administrator on to the admin,

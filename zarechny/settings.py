@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "portal",
     "moderation",
     "stats",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -171,10 +172,13 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos and attachments live in "private": never under MEDIA_URL, served only through views that check
 # who may see the message (a message is not public before registration, §4.8).
+OPENDATA_ROOT = Path(env.str("OPENDATA_ROOT", default=str(VAR_DIR / "opendata")))
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "messages.storage.PrivateStorage"},
+    # The daily open-data files (issue 16), served by /opendata/<file>.
+    "opendata": {"BACKEND": "api.storage.OpenDataStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -392,6 +396,9 @@ RATE_LIMIT_SUPPORT = env.str("RATE_LIMIT_SUPPORT", default="60/1h/user,120/1h/ip
 RATE_LIMIT_GUEST_SUPPORT = env.str(
     "RATE_LIMIT_GUEST_SUPPORT", default=f"{env.int('SUPPORT_GUEST_RATE_PER_HOUR', default=30)}/1h/ip"
 )
+# Open311 requests without a key, per address (issue 16); a request with a key counts against its client's
+# own limit (admin → Приложения (API)).
+RATE_LIMIT_API = env.str("RATE_LIMIT_API", default="600/1h/ip")
 # --- end of rate limits ---------------------------------------------------------------------------------
 
 # --- Two-factor authentication for staff (issue 11) ------------------------------------------------

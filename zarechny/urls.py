@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("office/", include("moderation.urls")),
     path("", include("stats.urls")),
+    path("", include("api.urls")),
     path("", include("portal.urls")),
     path("", include("portal.pages_urls")),
 ]

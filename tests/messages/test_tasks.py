@@ -340,14 +340,15 @@ def test_bootstrap_twice_leaves_one_schedule_of_each_kind(db):
     call_command("bootstrap", stdout=out)
     funcs = sorted(Schedule.objects.values_list("func", flat=True))
     assert funcs == [
+        "api.tasks.write_open_data",
         "messages.tasks.close_unrated_messages",
         "messages.tasks.deliver_outbox",
         "messages.tasks.send_staff_digest",
         "messages.tasks.sweep_deadlines",
         "stats.services.refresh_recent",
     ]
-    assert out.getvalue().count("расписание создано") == 5
-    assert out.getvalue().count("расписание без изменений") == 5
+    assert out.getvalue().count("расписание создано") == 6
+    assert out.getvalue().count("расписание без изменений") == 6
     by_func = {s.func: s for s in Schedule.objects.all()}
     assert (
         by_func["messages.tasks.deliver_outbox"].schedule_type,

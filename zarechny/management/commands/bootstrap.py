@@ -84,10 +84,11 @@ class Command(BaseCommand):
         )
 
     def _ensure_schedules(self):
+        from api.tasks import ensure_schedules as opendata_schedules
         from messages.tasks import ensure_schedules as worker_schedules
         from stats.tasks import ensure_schedules as stats_schedules
 
-        for line in [*worker_schedules(), *stats_schedules()]:
+        for line in [*worker_schedules(), *stats_schedules(), *opendata_schedules()]:
             self.stdout.write(line)
 
     def _demo(self):
