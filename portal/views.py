@@ -284,8 +284,8 @@ def message_follow(request, number):
         if followed:
             flash.success(
                 request,
-                f"Вы следите за сообщением № {number}: письмо придёт на {request.user.email} при регистрации, "
-                "ответе, возврате на доработку и закрытии.",
+                f"Вы следите за сообщением № {number}: письмо придёт на {request.user.email}, когда будет "
+                "ответ, возврат на доработку или закрытие.",
             )
         elif message.author_id == request.user.pk:
             flash.info(request, "Это ваше сообщение: письма о каждом шаге приходят вам автоматически.")
