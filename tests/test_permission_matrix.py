@@ -281,7 +281,9 @@ ROWS = [
     on("submitted", "portal:unfollow_message", everyone(302), method="post"),
     # The e-mail's unfollow link needs no login: its signed token is the credential; GET only asks.
     Row("portal:unfollow", everyone(), kwargs=lambda scene: {"token": scene["unfollow_token"]}),
-    Row("portal:unfollow", everyone(), kwargs=lambda scene: {"token": scene["unfollow_token"]}, method="post"),
+    Row(
+        "portal:unfollow", everyone(), kwargs=lambda scene: {"token": scene["unfollow_token"]}, method="post"
+    ),
     Row("portal:unfollow", everyone(400), kwargs=lambda scene: {"token": "not-a-token"}, label="tampered"),
     Row(
         "portal:unfollow",
