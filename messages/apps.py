@@ -13,12 +13,13 @@ class MessagesConfig(AppConfig):
 
         from . import ratelimits
         from .outbox import enqueue_outbox_delivery
-        from .receivers import withdraw_unpublished_messages
+        from .receivers import forget_follows, withdraw_unpublished_messages
 
         # A mistyped RATE_LIMIT_* stops start-up with one line, not the first submission with a 500.
         ratelimits.check_settings()
 
         account_deleting.connect(withdraw_unpublished_messages, dispatch_uid="messages.withdraw_on_delete")
+        account_deleting.connect(forget_follows, dispatch_uid="messages.forget_follows_on_delete")
 
         def wake_worker(**kwargs):
             enqueue_outbox_delivery()

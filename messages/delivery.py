@@ -102,7 +102,10 @@ def build_outbound_email(row):
 
 def _notice_has_nobody_to_mail(row):
     # A deleted (anonymised) or blocked account: the notice stays in-app, there is nobody to mail.
-    return not row.recipient.email or not row.recipient.is_active
+    if not row.recipient.email or not row.recipient.is_active:
+        return True
+    # A follower who unfollowed since the step, or a message that is no longer public: nothing more.
+    return row.kind in notifications.FOLLOW_KINDS and not notifications.follow_still_wanted(row)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ the face that serves it registers how to reach it (its AppConfig.ready()). So th
 URL name or path, and a face can move its pages without the core noticing.
 
 Page names: "message" (the public page of a message, by number), "document" (the download of an answer's
-PDF, by number and token), "staff_home", "staff_review" and
-"staff_answer" (the back-office home, the review page and the answer page, by number)."""
+PDF, by number and token), "unfollow" (the one-click unfollow of a follow e-mail, by signed token),
+"staff_home", "staff_review" and "staff_answer" (the back-office home, the review page and the answer page,
+by number)."""
 
 from collections.abc import Callable
 

@@ -455,6 +455,12 @@ class Notification(models.Model):
         REASSIGN_REQUESTED = "reassign_requested", "просьба передать сообщение"
         REMINDER = "reminder", "срок истекает"
         ESCALATION = "escalation", "срок нарушен"
+        # For the people who follow a public message (MessageFollow), at its public steps; the author is
+        # told by the notices above and never gets these as well.
+        FOLLOW_REGISTERED = "follow_registered", "вы следите: сообщение зарегистрировано и опубликовано"
+        FOLLOW_ANSWERED = "follow_answered", "вы следите: дан ответ"
+        FOLLOW_REWORK = "follow_rework", "вы следите: ответ направлен на доработку"
+        FOLLOW_CLOSED = "follow_closed", "вы следите: сообщение закрыто"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "ожидает отправки"
@@ -507,6 +513,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class MessageFollow(models.Model):
+    """A person follows a public message: an e-mail at each of its public steps, until they unfollow.
+
+    Not an event of the message: following changes nothing of it, so it is not in its history (the
+    timeline, the staff history, the statistics); this row is the record. The author follows their own
+    message without a row: the author's notices of the regulation (§5.6, §6.4, §7.4) tell them already.
+    """
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="follows", verbose_name="сообщение")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="message_follows", verbose_name="пользователь"
+    )
+    created_at = models.DateTimeField("с")
+
+    class Meta:
+        verbose_name = "подписка на сообщение"
+        verbose_name_plural = "подписки на сообщения"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="follow_once_per_user")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="follow_user_created")]
+
+    def __str__(self):
+        return f"{self.user} следит за {self.message}"
 
 
 class DeadlineNotice(models.Model):

@@ -7,6 +7,12 @@ notices that ask for action on one message: rework_assigned, reassign_requested,
 `assigned` (a new message routed to an executor) is in-app only and reaches the executor's mailbox
 through the daily digest of their queue (DESIGN.md: "Staff get a digest rather than one mail per
 message"), so its rows are marked `skipped` for email.
+
+The people who follow a public message (messages/services/follow.py) get a `follow_*` e-mail at each
+public step — registered, answered, rework, closed — with the public facts only (what the message's page
+shows: never the author, never remarks a moderator has not reviewed), a one-click unfollow link (signed,
+messages/unfollow.py) and the List-Unsubscribe headers of RFC 2369 / RFC 8058. Each is checked again just
+before it is sent (`follow_still_wanted`): unfollowed, or the message no longer public — nothing goes out.
 """
 
 import logging
@@ -24,13 +30,25 @@ from directory.workdays import MOSCOW, WorkingCalendar, local_date
 from zarechny.logs import describe_error
 
 from . import links, selectors
-from .models import Answer, Notification, StaffDigest, message_path
+from .models import (
+    PUBLIC_STATES,
+    Answer,
+    MessageEvent,
+    MessageFollow,
+    Notification,
+    StaffDigest,
+    message_path,
+)
 from .outbox import enqueue_outbox_delivery_on_commit
+from .unfollow import unfollow_token
 
 logger = logging.getLogger(__name__)
 
 NKind = Notification.Kind
-EMAIL_KINDS = frozenset(
+FOLLOW_KINDS = frozenset(
+    {NKind.FOLLOW_REGISTERED, NKind.FOLLOW_ANSWERED, NKind.FOLLOW_REWORK, NKind.FOLLOW_CLOSED}
+)
+EMAIL_KINDS = FOLLOW_KINDS | frozenset(
     {
         NKind.RECEIVED,
         NKind.REGISTERED,
@@ -76,6 +94,24 @@ STAFF_KIND_ASKS_FOR_ANSWER = {
     NKind.REASSIGN_REQUESTED: False,
     NKind.ESCALATION: False,
 }
+
+
+def unfollow_url(notification):
+    """The signed one-click link that ends this follower's subscription to this message (no login)."""
+    token = unfollow_token(user_id=notification.recipient_id, message_id=notification.message_id)
+    return site_url(links.page_path("unfollow", token=token))
+
+
+def follow_still_wanted(notification):
+    """Checked by the delivery right before a follow e-mail goes out: the person still follows the
+    message and it is still public. Otherwise the row is skipped (unfollowed after the step, or the
+    message left the public pages)."""
+    return (
+        notification.message.state in PUBLIC_STATES
+        and MessageFollow.objects.filter(
+            message_id=notification.message_id, user_id=notification.recipient_id
+        ).exists()
+    )
 
 
 def _domain():
@@ -126,7 +162,7 @@ def notification_context(notification):
             context["duplicate_support_url"] = context["duplicate_url"] + "#support"
             context["other_reasons"] = [r for r in context["reasons"] if r.code != RejectionReason.DUPLICATE]
         context["edit_url"] = message_url(message)
-    elif kind == NKind.ANSWERED:
+    elif kind in (NKind.ANSWERED, NKind.FOLLOW_ANSWERED):
         answer = (
             Answer.objects.select_related("organization")
             .filter(pk=data.get("answer"), message=message)
@@ -139,7 +175,11 @@ def notification_context(notification):
             for d in (answer.documents.order_by("position", "id") if answer is not None else [])
         ]
         context["photo_count"] = answer.attachments.count() if answer is not None else 0
-    elif kind in (NKind.REMINDER, NKind.ESCALATION):
+    if kind in FOLLOW_KINDS:
+        context["unfollow_url"] = unfollow_url(notification)
+        # Closed by the author's positive rating (§7.1), or without a rating after the window.
+        context["closed_by_rating"] = event.kind == MessageEvent.Kind.RATED_POSITIVE
+    if kind in (NKind.REMINDER, NKind.ESCALATION):
         context["stage"] = data.get("deadline")
         due = data.get("due")
         context["due"] = datetime.fromisoformat(due) if due else None
@@ -149,13 +189,20 @@ def notification_context(notification):
 def build_email(notification):
     """The email of one outbox row. The Message-ID is derived from the row, so a receiving server or
     mail client recognises the same notice should it ever arrive twice."""
-    subject, text, html = _render(notification.kind, notification_context(notification))
+    context = notification_context(notification)
+    subject, text, html = _render(notification.kind, context)
+    headers = {"Message-ID": f"<notification-{notification.pk}@{_domain()}>"}
+    if notification.kind in FOLLOW_KINDS:
+        # RFC 2369 and RFC 8058: the mail client's own «Отписаться» posts `List-Unsubscribe=One-Click`
+        # to the same signed link, which ends the subscription without a login or a page.
+        headers["List-Unsubscribe"] = f"<{context['unfollow_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={"Message-ID": f"<notification-{notification.pk}@{_domain()}>"},
+        headers=headers,
     )
     email.attach_alternative(html, "text/html")
     return email

@@ -11,7 +11,16 @@ from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
-from .models import AWAITING_ANSWER_STATES, PUBLIC_STATES, Message, MessageEvent, Notification, Rating, State
+from .models import (
+    AWAITING_ANSWER_STATES,
+    PUBLIC_STATES,
+    Message,
+    MessageEvent,
+    MessageFollow,
+    Notification,
+    Rating,
+    State,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -186,3 +195,31 @@ def operations_figures(now: datetime) -> dict[str, Any]:
             "answer": to_answer.filter(answer_due__lt=now).count(),
         },
     }
+
+
+def follows_of(user: "Person") -> QuerySet[MessageFollow]:
+    """The public messages a person follows (the cabinet's «Вы следите»), the latest follow first."""
+    if user is None or not user.is_authenticated:
+        return MessageFollow.objects.none()
+    return MessageFollow.objects.filter(user=user, message__state__in=PUBLIC_STATES).order_by(
+        "-created_at", "-id"
+    )
+
+
+def follows_message(user: "Person", message: Message) -> bool:
+    """Whether the person gets the message's public steps by e-mail: its author always (the regulation's
+    notices), anyone else while they follow it."""
+    if user is None or not user.is_authenticated:
+        return False
+    if message.author_id == user.pk:
+        return True
+    return MessageFollow.objects.filter(message=message, user=user).exists()
+
+
+def follow_of_link(*, user_id: int, message_id: int) -> MessageFollow | None:
+    """The subscription an unfollow link names (messages/unfollow.py): the signed token is the scope."""
+    return (
+        MessageFollow.objects.select_related("message__category")
+        .filter(user_id=user_id, message_id=message_id)
+        .first()
+    )

@@ -14,3 +14,5 @@ class PortalConfig(AppConfig):
         links.register("message", lambda number: reverse("portal:message", args=[number]))
         # The download of an answer's scanned document (§6.3), linked from the «answered» e-mail.
         links.register("document", lambda number, token: reverse("portal:document", args=[number, token]))
+        # The one-click unfollow page of the follow e-mails (a signed token, no login).
+        links.register("unfollow", lambda token: reverse("portal:unfollow", args=[token]))

@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
@@ -33,6 +35,7 @@ from messages.models import (
     Support,
 )
 from messages.photos import MAX_FILES, process_batch
+from messages.unfollow import UnfollowLinkError, read_unfollow_token
 
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 
@@ -124,6 +127,12 @@ def _message_page(request, message, *, rating_form=None):
         supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
     mark_answer_overdue([message])
     rejection = selectors.last_rejection(message) if is_author else None
+    # «Следить за сообщением»: anyone may see the button (guests are asked to log in); staff accounts do
+    # not follow (messages/services/follow.py). The number of followers is not shown.
+    following = message.is_public and selectors.follows_message(user, message)
+    can_follow = (
+        message.is_public and not is_author and (not user.is_authenticated or services.may_follow(user))
+    )
     context = {
         "message": message,
         "is_author": is_author,
@@ -133,6 +142,8 @@ def _message_page(request, message, *, rating_form=None):
         "answers": answers,
         "events": list(events.order_by("created_at", "id")),
         "supported": supported,
+        "following": following,
+        "can_follow": can_follow,
         "can_rate": can_rate,
         "rating_form": rating_form or (RatingForm() if can_rate else None),
         "can_resubmit": is_author and message.state == State.REJECTED and message.duplicate_of_id is None,
@@ -245,6 +256,84 @@ def message_rate(request, number):
                 flash.success(request, "Ответ направлен на доработку с вашими замечаниями (§7.3).")
             return redirect("portal:message", number=number)
     return _message_page(request, message, rating_form=form)
+
+
+# --- following a message (issue 15.5) ------------------------------------------------------------
+
+
+def _safe_next(request, fallback):
+    """Where to go back after a POST: the page's own `next` if it is ours, else `fallback`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+@login_required
+def message_follow(request, number):
+    """Follow a public message: an e-mail at each of its public steps (a second click changes nothing)."""
+    message = get_object_or_404(selectors.public_messages(), number=number)
+    try:
+        followed = services.message_follow(message=message, user=request.user)
+    except MessageActionError as error:
+        flash.error(request, str(error))
+    else:
+        if followed:
+            flash.success(
+                request,
+                f"Вы следите за сообщением № {number}: письмо придёт на {request.user.email}, когда будет "
+                "ответ, возврат на доработку или закрытие.",
+            )
+        elif message.author_id == request.user.pk:
+            flash.info(request, "Это ваше сообщение: письма о каждом шаге приходят вам автоматически.")
+        else:
+            flash.info(request, "Вы уже следите за этим сообщением.")
+    return redirect(reverse("portal:message", kwargs={"number": number}) + "#follow")
+
+
+@require_POST
+@login_required
+def message_unfollow(request, number):
+    """Stop following (from the message page or the cabinet). Only the person's own subscription is
+    looked up, so the answer is the same whether the number exists or not."""
+    follow = selectors.follows_of(request.user).filter(message__number=number).first()
+    fallback = reverse("portal:message", kwargs={"number": number}) + "#follow"
+    if follow is None:
+        flash.info(request, "Вы не следите за этим сообщением.")
+        return redirect(_safe_next(request, reverse("portal:cabinet")))
+    services.message_unfollow(message=follow.message_id, user=request.user)
+    flash.success(request, f"Вы больше не следите за сообщением № {number}: писем о нём не будет.")
+    return redirect(_safe_next(request, fallback))
+
+
+@csrf_exempt  # the signed token is the credential (RFC 8058 clients post without cookies)
+@require_http_methods(["GET", "HEAD", "POST"])
+def unfollow_by_link(request, token):
+    """The unfollow link of a follow e-mail, no login: GET asks for confirmation (a link scanner that
+    opens every link changes nothing), POST — the page's button, or a mail client's one-click
+    `List-Unsubscribe=One-Click` — ends that one subscription, whoever is logged in."""
+    try:
+        user_id, message_id = read_unfollow_token(token)
+    except UnfollowLinkError as error:
+        status = 410 if error.code == "expired" else 400
+        return _unfollow_page(request, {"error": error.code}, status=status)
+    follow = selectors.follow_of_link(user_id=user_id, message_id=message_id)
+    message = follow.message if follow is not None else None
+    if request.method == "POST":
+        stopped = services.message_unfollow(message=message_id, user=user_id)
+        return _unfollow_page(request, {"state": "done" if stopped else "gone", "message": message})
+    return _unfollow_page(request, {"state": "confirm" if follow else "gone", "message": message})
+
+
+def _unfollow_page(request, context, status=200):
+    message = context.get("message")
+    context["message"] = message if message is not None and message.is_public else None
+    response = render(request, "portal/unfollow.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"  # the address carries the token
+    return response
 
 
 # --- photos --------------------------------------------------------------------------------------
@@ -529,10 +618,13 @@ def cabinet(request):
     kinds = dict(MessageEvent.Kind.choices)
     for message in page:
         message.last_event_label = kinds.get(message.last_event_kind, "")
+    # «Вы следите» (issue 15.5): its own pages, so neither list pushes the other off.
+    follows = selectors.follows_of(request.user).select_related("message__category")
+    follows_page = Paginator(follows, PAGE_SIZE).get_page(request.GET.get("following"))
     return render(
         request,
         "portal/cabinet.html",
-        {"page": page, "rating_window_days": settings.RATING_WINDOW_DAYS},
+        {"page": page, "follows": follows_page, "rating_window_days": settings.RATING_WINDOW_DAYS},
     )
 
 

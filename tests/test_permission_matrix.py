@@ -216,7 +216,12 @@ def scene(_media_root, django_db_setup, django_db_blocker):
         services.message_answer(message=rated, actor=executor, kind="solved", text="Заделано.")
         services.message_rate(message=rated, actor=citizen, positive=False, remarks="Яма осталась.")
         faq = FaqEntry.objects.create(category=potholes, question="Когда заделают яму?", answer="…", order=1)
+        # Issue 15.5: Борис follows the registered message (the unfollow link of his e-mails is below).
+        services.message_follow(message=at_adm, user=people["other_citizen"])
+        from messages.unfollow import unfollow_token
+
         yield {
+            "unfollow_token": unfollow_token(user_id=people["other_citizen"].pk, message_id=at_adm.pk),
             "people": people,
             "faq": faq,
             "world": world,
@@ -269,6 +274,26 @@ ROWS = [
     ),
     # Supporting a public message: everyone is redirected back to it (the author with a refusal).
     on("registered", "portal:support", everyone(302), method="post"),
+    # Following (issue 15.5): a signed-in person is sent back to the page (the author and staff with a
+    # refusal); a message that is not public does not exist for it.
+    on("registered", "portal:follow", everyone(302), method="post"),
+    on("submitted", "portal:follow", signed_in(404), method="post"),
+    # Unfollowing looks up only the person's own subscription: the same redirect whatever the number.
+    on("registered", "portal:unfollow_message", everyone(302), method="post"),
+    on("submitted", "portal:unfollow_message", everyone(302), method="post"),
+    # The e-mail's unfollow link needs no login: its signed token is the credential; GET only asks.
+    Row("portal:unfollow", everyone(), kwargs=lambda scene: {"token": scene["unfollow_token"]}),
+    Row(
+        "portal:unfollow", everyone(), kwargs=lambda scene: {"token": scene["unfollow_token"]}, method="post"
+    ),
+    Row("portal:unfollow", everyone(400), kwargs=lambda scene: {"token": "not-a-token"}, label="tampered"),
+    Row(
+        "portal:unfollow",
+        everyone(400),
+        kwargs=lambda scene: {"token": "not-a-token"},
+        method="post",
+        label="tampered",
+    ),
     # Rating: the author only; an empty form is re-shown with its error.
     on("answered", "portal:rate", signed_in(403, citizen=200), method="post"),
     on("rejected", "portal:edit", signed_in(404, citizen=200)),

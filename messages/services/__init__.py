@@ -5,8 +5,8 @@ acting at once are serialised — the second one sees the new state and gets a c
 actor's right, runs the django-fsm transition, saves the changed fields, writes one MessageEvent and the
 Notification rows (the outbox) the event implies. Views, tasks and commands call these and nothing else.
 
-The functions live in `citizen.py`, `staff.py`, `system.py` and `withdrawal.py`; `common.py` holds the
-typed helpers they share (also used by `messages.deadlines`), `transactions.py` the durable transaction of
+The functions live in `citizen.py`, `staff.py`, `system.py`, `withdrawal.py` and `follow.py`; `common.py` holds
+the typed helpers they share (also used by `messages.deadlines`), `transactions.py` the durable transaction of
 every entry point (`services_in_one_transaction()` for a caller that runs several as one unit on purpose).
 Everything outside the package calls the names exported here; the worker's tasks import the services,
 never the reverse (the outbox wake-up lives in `messages.outbox`).
@@ -21,6 +21,7 @@ from .citizen import (
     notifications_mark_read,
 )
 from .common import ANSWER_WORKING_DAYS, REGISTRATION_WORKING_DAYS
+from .follow import may_follow, message_follow, message_follows_forget, message_unfollow
 from .staff import (
     REMARKS_MAX_LENGTH,
     RemarksDecision,
@@ -40,8 +41,11 @@ __all__ = [
     "REGISTRATION_WORKING_DAYS",
     "REMARKS_MAX_LENGTH",
     "RemarksDecision",
+    "may_follow",
     "message_answer",
     "message_close_unrated",
+    "message_follow",
+    "message_follows_forget",
     "message_rate",
     "message_reassign",
     "message_register",
@@ -50,6 +54,7 @@ __all__ = [
     "message_resubmit",
     "message_submit",
     "message_support",
+    "message_unfollow",
     "message_withdraw",
     "messages_withdraw_of_author",
     "new_guest_token",

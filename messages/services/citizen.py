@@ -40,6 +40,7 @@ from .common import (
     lock_message,
     next_number,
     notify,
+    notify_followers,
     record_event,
     remove_files,
     transition_guard,
@@ -318,7 +319,7 @@ def message_rate(
             message.close()
         message.closed_at = now
         message.save(update_fields=["state", "closed_at", "updated_at"])
-        record_event(
+        event = record_event(
             message,
             Kind.RATED_POSITIVE,
             actor=actor,
@@ -326,6 +327,8 @@ def message_rate(
             now=now,
             data={"answer": answer.pk},
         )
+        # The author closed it themselves and gets no notice; the people who follow it learn it closed.
+        notify_followers(event, NKind.FOLLOW_CLOSED)
         return message
     with transition_guard(message):
         message.send_to_rework()
@@ -343,6 +346,7 @@ def message_rate(
         data={"answer": answer.pk, "rework_count": message.rework_count},
     )
     notify(event, NKind.REWORK, [message.author])
+    notify_followers(event, NKind.FOLLOW_REWORK)
     notify(event, NKind.REWORK_ASSIGNED, answerer_users(message))
     return message
 

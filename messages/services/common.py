@@ -22,8 +22,10 @@ from directory import routing
 
 from ..errors import MessageActionError
 from ..models import (
+    PUBLIC_STATES,
     Message,
     MessageEvent,
+    MessageFollow,
     Notification,
     YearCounter,
 )
@@ -129,6 +131,19 @@ def notify(event: MessageEvent, kind: str, recipients: Iterable["User | None"]) 
     if rows and mailed:
         _wake_outbox()
     return rows
+
+
+def notify_followers(event: MessageEvent, kind: str) -> list[Notification]:
+    """A public step (registered, answered, rework, closed): one `follow_*` notice for each person who
+    follows the message (services/follow.py). Never the author, whom the step's own notice tells, and
+    nothing while the message is not public."""
+    message = event.message
+    if message.state not in PUBLIC_STATES:
+        return []
+    follows = MessageFollow.objects.filter(message=message).select_related("user").order_by("pk")
+    if message.author_id is not None:
+        follows = follows.exclude(user_id=message.author_id)
+    return notify(event, kind, [follow.user for follow in follows])
 
 
 def _wake_outbox() -> None:

@@ -37,6 +37,7 @@ from .common import (
     check_routable,
     lock_message,
     notify,
+    notify_followers,
     record_event,
     remove_files,
     require_moderator,
@@ -93,6 +94,7 @@ def message_register(
         data={"organization": organization.pk, "category": message.category_id},
     )
     notify(event, NKind.REGISTERED, [message.author])
+    notify_followers(event, NKind.FOLLOW_REGISTERED)
     notify(event, NKind.ASSIGNED, answerer_users(message))
     return message
 
@@ -312,6 +314,7 @@ def message_answer(
                 },
             )
             notify(event, NKind.ANSWERED, [message.author])
+            notify_followers(event, NKind.FOLLOW_ANSWERED)
     except BaseException:
         remove_files(written)
         raise

@@ -15,6 +15,7 @@ from .common import (
     NKind,
     lock_message,
     notify,
+    notify_followers,
     record_event,
     transition_guard,
 )
@@ -39,4 +40,5 @@ def message_close_unrated(*, message: Message | int, now: datetime | None = None
     message.save(update_fields=["state", "closed_at", "updated_at"])
     event = record_event(message, Kind.CLOSED_UNRATED, actor=None, from_state=from_state, now=now)
     notify(event, NKind.CLOSED, [message.author])
+    notify_followers(event, NKind.FOLLOW_CLOSED)
     return message

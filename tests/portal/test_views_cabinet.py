@@ -34,8 +34,9 @@ def test_cabinet_query_count_does_not_grow(
     for i in range(rows):
         (registered if i % 2 else submit)(citizen, category, **({"moderator": moderator} if i % 2 else {}))
     client.force_login(citizen)
-    # session, user, count, page (with last event annotations), header: unread + official
-    with django_assert_num_queries(6):
+    # session, user, count, page (with last event annotations), «Вы следите» (count: none),
+    # header: unread + official
+    with django_assert_num_queries(7):
         response = client.get("/cabinet/")
     assert len(response.context["page"].object_list) == rows
 
