@@ -92,7 +92,7 @@ def refresh_rollups(since=None, *, now=None):
         stale = DailyCount.objects.all() if start is None else DailyCount.objects.filter(day__gte=start)
         stale.delete()
         written = _insert(DailyCount, COUNT_FIELDS, ((*key, n) for key, n in counts.items()))
-        _rebuild_months(start)
+        rebuild_months(start)
         state.refreshed_at = now
         state.rebuilt_from = start
         state.save()
@@ -104,7 +104,7 @@ MONTH_FIELDS = ("month", "category", "organization", "metric", "key", "count")
 FACT_FIELDS = ("message", "day", "metric", "key", "organization")
 
 
-def _rebuild_months(start):
+def rebuild_months(start):
     """The monthly layer from the daily counters, for every month from the one of `start` (all when None):
     a month is the sum of its days, so a period's whole months can be read here instead."""
     first_month = None if start is None else start.replace(day=1)
