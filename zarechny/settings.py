@@ -69,12 +69,14 @@ INSTALLED_APPS = [
     "stats",
 ]
 
+# Every request pays for every middleware, /healthz included (issue 14, bench/pages.py compares it with a
+# bare Django view). Not here on purpose: LocaleMiddleware — the site has one language (LANGUAGES), which
+# Django uses when none is activated, so choosing one per request from Accept-Language served nothing.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zarechny.middleware.reject_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -83,7 +85,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "zarechny.staff_mfa.StaffMfaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "zarechny.middleware.content_security_policy",  # django-csp's policy, built once (issue 14)
     "zarechny.middleware.permissions_policy",
     "zarechny.middleware.private_cache_control",
 ]

@@ -7,20 +7,28 @@ account with an authenticator; this middleware makes the enrolment itself compul
 STAFF_REQUIRE_MFA is on. It lives in the project package because it names the faces it guards.
 """
 
+from functools import cache
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 GUARDED_NAMESPACES = {"office", "admin"}
 
 
 def guarded_prefixes():
     """Everything under the back-office's and the admin's roots, whichever app serves it (the staff
-    statistics live in the stats app under the back-office's root); taken from the URLconf, not written."""
-    return (reverse("office:home"), reverse("admin:index"))
+    statistics live in the stats app under the back-office's root); taken from the URLconf, not written.
+    Reversed once per URLconf and script prefix: every request asks (issue 14)."""
+    return _guarded_prefixes(get_urlconf(), get_script_prefix())
+
+
+@cache
+def _guarded_prefixes(urlconf, script_prefix):
+    return (reverse("office:home", urlconf=urlconf), reverse("admin:index", urlconf=urlconf))
 
 
 ENROL_MESSAGE = (
