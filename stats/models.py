@@ -102,6 +102,15 @@ class MessageFact(models.Model):
     day = models.DateField("день (Москва)")
     metric = models.CharField("показатель", max_length=20)
     key = models.CharField("разрез", max_length=40, blank=True)
+    # The message's category at the refresh, as in DailyCount: a drill-down groups by what its figure did.
+    category = models.ForeignKey(
+        Category,
+        models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name="категория",
+    )
     # the executing organisation, or the decider's for facts.ACTOR_ORGANIZATION_METRICS (facts.Fact)
     organization = models.ForeignKey(
         Organization,

@@ -87,7 +87,7 @@ def refresh_rollups(since=None, *, now=None):
                 for day, metric, key, organization_id in message_facts(row, workdays):
                     if start is None or day >= start:
                         counts[(day, row.category_id, organization_id, metric, key)] += 1
-                        stored.append((row.id, day, metric, key, organization_id))
+                        stored.append((row.id, day, metric, key, row.category_id, organization_id))
             _insert(MessageFact, FACT_FIELDS, stored)
         stale = DailyCount.objects.all() if start is None else DailyCount.objects.filter(day__gte=start)
         stale.delete()
@@ -101,7 +101,7 @@ def refresh_rollups(since=None, *, now=None):
 
 COUNT_FIELDS = ("day", "category", "organization", "metric", "key", "count")
 MONTH_FIELDS = ("month", "category", "organization", "metric", "key", "count")
-FACT_FIELDS = ("message", "day", "metric", "key", "organization")
+FACT_FIELDS = ("message", "day", "metric", "key", "category", "organization")
 
 
 def rebuild_months(start):

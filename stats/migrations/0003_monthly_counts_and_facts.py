@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('day', models.DateField(verbose_name='день (Москва)')),
                 ('metric', models.CharField(max_length=20, verbose_name='показатель')),
                 ('key', models.CharField(blank=True, max_length=40, verbose_name='разрез')),
+                ('category', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='directory.category', verbose_name='категория')),
                 ('message', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='citizen_messages.message', verbose_name='сообщение')),
                 ('organization', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='directory.organization', verbose_name='организация')),
             ],

@@ -17,7 +17,7 @@ from messages.selectors import staff_messages
 from stats import facts as f
 from stats.loading import chunks, load_rows
 from stats.periods import Period
-from stats.selectors import FACT_METRICS, OVERDUE, _organization_of_group, drilldown, group_q, overdue_q
+from stats.selectors import FACT_METRICS, OVERDUE, drilldown, group_q, overdue_q
 from stats.services import refresh_rollups
 from tests.factories import submit
 
@@ -43,6 +43,13 @@ SOURCES = {
     f.CLOSED_UNRATED: (Kind.CLOSED_UNRATED,),
     f.SUPPORTS: (),
 }
+
+
+def _organization_of_group(group_key):
+    kind, _, value = group_key.partition(":")
+    if kind != "org":
+        return False, None
+    return True, None if value == "none" else int(value)
 
 
 def recomputed_drilldown(official, *, period, metric, key="", group="total", memo):

@@ -225,8 +225,9 @@ def test_drilldown_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # session, user, official, the official's organisation; the stored facts; the page's messages
-    with django_assert_num_queries(6):
+    # session, user, official, the official's organisation; the stored facts, which of them are in the
+    # official's scope; the page's messages
+    with django_assert_num_queries(7):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
 
 
