@@ -10,6 +10,22 @@ from messages.photos import MAX_FILES
 from . import selectors
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """Choices from the field's queryset evaluated once per form. Django's iterator re-runs the query
+    for every rendering (`.iterator()`, a server-side cursor on PostgreSQL: three round trips), and a
+    review page renders its choice fields and reads the same reasons again (issue 14)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the queryset's own result cache after the first pass
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
 class ActionForm(forms.Form):
     # Several forms share a page and field names ("comment"): distinct ids keep labels unambiguous.
     id_prefix = "id"
@@ -20,7 +36,7 @@ class ActionForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = ListedModelChoiceField(
         queryset=None, required=False, label="Категория", empty_label="Все"
     )
     submitted_from = forms.DateField(
@@ -43,7 +59,7 @@ class RegisterForm(ActionForm):
         label="Организация-исполнитель",
         help_text="По умолчанию — ответственная организация категории (§2.7).",
     )
-    category: "forms.ModelChoiceField[Category]" = forms.ModelChoiceField(
+    category: "forms.ModelChoiceField[Category]" = ListedModelChoiceField(
         queryset=None,
         required=False,
         label="Категория",
@@ -95,6 +111,8 @@ def _organization_choices(category, *, default_label, exclude=None):
 
 
 class ReasonChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListedChoiceIterator
+
     def label_from_instance(self, obj):
         return obj.title
 
@@ -123,6 +141,11 @@ class RejectForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reasons"].queryset = selectors.active_rejection_reasons()
+
+    def duplicate_reason(self) -> RejectionReason | None:
+        """The «duplicate» reason among the offered ones (§4.4), from the same evaluated list."""
+        field: ReasonChoiceField = self.fields["reasons"]  # type: ignore[assignment]
+        return next((r for r in field.queryset or () if r.code == RejectionReason.DUPLICATE), None)
 
     def citizen_preview(self):
         """The texts the author will read, for the preview before sending (§5.7)."""

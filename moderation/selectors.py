@@ -11,14 +11,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from directory.models import AnswerTemplate, Category, Official, RejectionReason
 from directory.workdays import ONE_DAY, WorkingCalendar, local_date
 from messages import selectors as scoped
-from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, State
+from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEvent, Photo, State
 
 # Likely duplicates (§4.4): a bounded look-back so the review page stays cheap on a busy category.
 DUPLICATE_LOOKBACK_DAYS = 90
@@ -88,7 +100,11 @@ def moderation_queue(
         queue = queue.filter(submitted_at__date__gte=submitted_from)
     if submitted_to is not None:
         queue = queue.filter(submitted_at__date__lte=submitted_to)
-    return queue.select_related("category", "author").annotate(photo_count=Count("photos"))
+    # A subquery, not a JOIN + GROUP BY: the pager's COUNT(*) then leaves it out and counts the queue alone.
+    photos = Photo.objects.filter(message=OuterRef("pk")).order_by().values("message").annotate(n=Count("pk"))
+    return queue.select_related("category", "author").annotate(
+        photo_count=Coalesce(Subquery(photos.values("n")), 0)
+    )
 
 
 def answer_queue(official: Official | None) -> QuerySet[Message]:
@@ -160,17 +176,18 @@ def _count_working_days_late(messages: Sequence[Any], now: datetime) -> None:
 
 
 def pending_reassign_requests(official: Official | None) -> QuerySet[Message]:
-    """Messages an answerer asked to route elsewhere and no moderator has reassigned since."""
-    requested = Q(events__kind=MessageEvent.Kind.REASSIGN_REQUESTED)
-    reassigned = Q(events__kind=MessageEvent.Kind.REASSIGNED)
+    """Messages an answerer asked to route elsewhere and no moderator has reassigned since.
+
+    Driven by the few request events (the (kind, created_at) index), not by grouping every awaiting
+    message with all its events: the office home counts these on every visit (issue 14)."""
+    events = MessageEvent.objects.filter(message=OuterRef("pk")).order_by("-created_at", "-id")
+    last_request = events.filter(kind=MessageEvent.Kind.REASSIGN_REQUESTED).values("created_at")[:1]
+    last_reassign = events.filter(kind=MessageEvent.Kind.REASSIGNED).values("created_at")[:1]
+    requested = MessageEvent.objects.filter(kind=MessageEvent.Kind.REASSIGN_REQUESTED).values("message_id")
     return (
         scoped.staff_messages(official)
-        .filter(state__in=AWAITING_ANSWER_STATES)
-        .annotate(
-            last_request=Max("events__created_at", filter=requested),
-            last_reassign=Max("events__created_at", filter=reassigned),
-        )
-        .filter(last_request__isnull=False)
+        .filter(state__in=AWAITING_ANSWER_STATES, pk__in=requested)
+        .annotate(last_request=Subquery(last_request), last_reassign=Subquery(last_reassign))
         .filter(Q(last_reassign__isnull=True) | Q(last_reassign__lt=F("last_request")))
         .select_related("category", "executing_organization")
         .order_by("last_request")
@@ -242,10 +259,6 @@ def earlier_messages_of_author(user: Any, official: Official | None, message: Me
 
 def active_rejection_reasons() -> QuerySet[RejectionReason]:
     return RejectionReason.objects.filter(is_active=True)
-
-
-def duplicate_reason() -> RejectionReason | None:
-    return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()
 
 
 def answer_templates(category: Category) -> QuerySet[AnswerTemplate]:

@@ -76,7 +76,7 @@ def test_overdue_board_query_count(
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
     # + one read of the calendar overrides for the working days late, whatever the number of rows
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("office:overdue"))
     assert response.context["groups"][0].total == 2 * rows
 
@@ -87,7 +87,7 @@ def test_home_query_count(
 ):
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("office:home"))
 
 

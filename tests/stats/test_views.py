@@ -214,8 +214,8 @@ def test_staff_page_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # + session, user, official, the official's organisation in the office header
-    with django_assert_num_queries(11):
+    # + session, user, the official with its organisation (one query, issue 14)
+    with django_assert_num_queries(10):
         assert client.get(STAFF).status_code == 200
 
 
@@ -225,9 +225,9 @@ def test_drilldown_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # session, user, official, the official's organisation; the stored facts, which of them are in the
+    # session, user, the official with its organisation; the stored facts, which of them are in the
     # official's scope; the page's messages
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
 
 
