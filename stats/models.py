@@ -81,6 +81,24 @@ class MonthlyCount(models.Model):
         return f"{self.month:%Y-%m} {self.metric}:{self.key} = {self.count}"
 
 
+class DayTotal(models.Model):
+    """The daily counters of one day summed over categories, organisations and keys: the received and
+    answered series of the pages (a point per day or week) reads a year as 730 rows of this table rather
+    than the year's whole GROUP BY over DailyCount. Rebuilt with the monthly layer."""
+
+    day = models.DateField("день (Москва)")
+    metric = models.CharField("показатель", max_length=20)
+    count = models.PositiveIntegerField("количество")
+
+    class Meta:
+        verbose_name = "итог дня статистики"
+        verbose_name_plural = "итоги дней статистики"
+        constraints = [models.UniqueConstraint(fields=["day", "metric"], name="stats_daytotal_once")]
+
+    def __str__(self):
+        return f"{self.day} {self.metric} = {self.count}"
+
+
 class MessageFact(models.Model):
     """One fact of stats.facts.message_facts, stored: what one message contributed on one day.
 

@@ -22,7 +22,7 @@ from messages.selectors import staff_messages
 
 from . import facts as f
 from .figures import Figures
-from .models import DailyCount, MessageFact, MonthlyCount, RollupState
+from .models import DailyCount, DayTotal, MessageFact, MonthlyCount, RollupState
 from .periods import Period
 
 
@@ -174,7 +174,7 @@ def _executes(figures: Figures) -> bool:
 
 
 def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
-    """Received and answered per week (per day for periods up to a month), from the counters."""
+    """Received and answered per week (per day for periods up to a month), from the day totals."""
     unit = "day" if period.days <= 31 else "week"
     buckets: dict[Any, list[Any]] = {}
     day = period.start
@@ -187,14 +187,9 @@ def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
         buckets.setdefault(first, [first, last, 0, 0])
         day = last + timedelta(days=1)
     starts = sorted(buckets)
-    rows = (
-        DailyCount.objects.filter(
-            day__gte=period.start, day__lte=period.end, metric__in=(f.RECEIVED, f.ANSWERED)
-        )
-        .values_list("day", "metric")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+    rows = DayTotal.objects.filter(
+        day__gte=period.start, day__lte=period.end, metric__in=(f.RECEIVED, f.ANSWERED)
+    ).values_list("day", "metric", "count")
     for day, metric, n in rows:
         first = day if unit == "day" else max(period.start, day - timedelta(days=day.weekday()))
         buckets[first][2 if metric == f.RECEIVED else 3] += n

@@ -21,7 +21,7 @@ from messages.models import Message, MessageEvent, Support
 
 from .facts import WorkdayIndex, message_facts
 from .loading import chunks, load_rows
-from .models import DailyCount, MessageFact, MonthlyCount, RollupState
+from .models import DailyCount, DayTotal, MessageFact, MonthlyCount, RollupState
 
 CHUNK = 5_000
 INSERT_BATCH = 5_000
@@ -101,26 +101,33 @@ def refresh_rollups(since=None, *, now=None):
 
 COUNT_FIELDS = ("day", "category", "organization", "metric", "key", "count")
 MONTH_FIELDS = ("month", "category", "organization", "metric", "key", "count")
+TOTAL_FIELDS = ("day", "metric", "count")
 FACT_FIELDS = ("message", "day", "metric", "key", "category", "organization")
 
 
 def rebuild_months(start):
-    """The monthly layer from the daily counters, for every month from the one of `start` (all when None):
-    a month is the sum of its days, so a period's whole months can be read here instead."""
+    """The layers over the daily counters, for every day from the first of the month of `start` (all
+    when None): the monthly counters (a month is the sum of its days, so a period's whole months are
+    read there) and the day totals of the series. Returns the number of monthly rows."""
     first_month = None if start is None else start.replace(day=1)
     days = DailyCount.objects.all()
     months = MonthlyCount.objects.all()
+    totals = DayTotal.objects.all()
     if first_month is not None:
         days = days.filter(day__gte=first_month)
         months = months.filter(month__gte=first_month)
+        totals = totals.filter(day__gte=first_month)
     months.delete()
-    rows = (
+    totals.delete()
+    by_month = (
         days.annotate(month=TruncMonth("day"))
         .values_list("month", "category_id", "organization_id", "metric", "key")
         .annotate(n=Sum("count"))
         .order_by()
     )
-    return _insert(MonthlyCount, MONTH_FIELDS, rows.iterator(chunk_size=INSERT_BATCH))
+    by_day = days.values_list("day", "metric").annotate(n=Sum("count")).order_by()
+    _insert(DayTotal, TOTAL_FIELDS, by_day.iterator(chunk_size=INSERT_BATCH))
+    return _insert(MonthlyCount, MONTH_FIELDS, by_month.iterator(chunk_size=INSERT_BATCH))
 
 
 def _insert(model, fields, rows):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from messages import services
 from stats import facts as f
-from stats.models import DailyCount, MonthlyCount
+from stats.models import DailyCount, DayTotal, MonthlyCount
 from stats.selectors import counter_rows, whole_months
 from stats.services import rebuild_months, refresh_rollups
 from tests.factories import submit
@@ -109,10 +109,18 @@ def _months_equal_their_days():
             )
         }
     )
-    return stored == by_month and len(stored) == MonthlyCount.objects.count()
+    by_day = Counter()
+    for day, metric, n in DailyCount.objects.values_list("day", "metric", "count"):
+        by_day[(day, metric)] += n
+    totals = Counter(
+        {(day, metric): n for day, metric, n in DayTotal.objects.values_list("day", "metric", "count")}
+    )
+    return stored == by_month and len(stored) == MonthlyCount.objects.count() and totals == by_day
 
 
-def test_the_refresh_keeps_the_months_equal_to_their_days(known, moderator, executor, citizen, world):
+def test_the_refresh_keeps_the_months_and_day_totals_equal_to_their_days(
+    known, moderator, executor, citizen, world
+):
     refresh_rollups(now=msk(2026, 2, 11, 12))
     assert MonthlyCount.objects.exists() and _months_equal_their_days()
     # a new message and an answer in February, then the scheduled kind of refresh: only February moves
