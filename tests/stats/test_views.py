@@ -330,3 +330,19 @@ def test_new_figures_on_the_pages_and_in_csv(client, february_refreshed, supervi
     staff = client.get(STAFF, FEBRUARY).content.decode()
     assert f"metric=moderated&amp;key=late&amp;group=org%3A{world['kbu'].pk}" in staff
     assert "metric=rework_answer&amp;key=late" in staff
+
+
+def test_drilldown_links_encode_like_urlencode():
+    """The figures' links are built with a cached quoting (issue 14): the same query strings as urlencode."""
+    from urllib.parse import urlencode
+
+    from stats.tables import _query_string
+
+    params = {
+        "period": "custom",
+        "start": "2026-01-05",
+        "metric": "reason",
+        "key": "в срок & ещё",
+        "group": "org:5",
+    }
+    assert _query_string(params) == urlencode(params)
