@@ -217,6 +217,7 @@ def count_queries(client, path):
 
 def start_gunicorn(args):
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}
+    # REDIS_URL, when set, is passed on as in production (the shared cache); say so in the results.
     env.pop("TESTING", None)
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -353,7 +354,8 @@ def main():
     floor = table[0][7]
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn {args.workers} sync workers, "
-        f"DEBUG=0, {Message.objects.count():,} messages\n"
+        f"DEBUG=0, {Message.objects.count():,} messages, "
+        f"cache: {'Redis' if os.environ.get('REDIS_URL') else 'database (no REDIS_URL)'}\n"
     )
     print(
         "| page | req/s | ratio to /healthz | goal | p50 / p99 | failed | queries | one request (SQL / wall) |"

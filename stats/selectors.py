@@ -53,6 +53,11 @@ def min_sample() -> int:
     return getattr(settings, "STATS_MIN_SAMPLE", 10)
 
 
+def refreshed_at() -> datetime | None:
+    """When the counters were last refreshed (None before the first refresh)."""
+    return RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+
+
 def overdue_q(now: datetime, which: str = "") -> Q:
     """Overdue now: the deadline stored on the message has passed and the message is still waiting in that
     state (DESIGN.md "Deadlines"). `which` = "registration" or "answer" for one of the two."""

@@ -248,6 +248,9 @@ PHOTO_MAX_DECODED_BYTES = env.int("PHOTO_MAX_DECODED_BYTES", default=96 * 1024 *
 PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
+# Where the rendered statistics reports are kept for a minute (stats.views.report_body): a bounded cache in
+# each process's memory (the "stats" entry of CACHES below), as the key changes with every refresh anyway.
+STATS_CACHE = env.str("STATS_CACHE", default="stats")
 CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a bomb must be an error everywhere.
@@ -334,6 +337,11 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
+CACHES["stats"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "zarechny-stats",
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
 # Limits per action (messages/ratelimits.py), in allauth's syntax: amount/period/per, per = user or ip.
 RATE_LIMIT_SUBMIT = env.str("RATE_LIMIT_SUBMIT", default="10/1h/user,30/1d/user,30/1h/ip")
 RATE_LIMIT_ANSWER_ATTACHMENTS = env.str("RATE_LIMIT_ANSWER_ATTACHMENTS", default="60/1h/user,120/1h/ip")

@@ -204,7 +204,11 @@ def test_public_page_queries_do_not_grow(
     client, world, citizen, moderator, executor, n, django_assert_num_queries
 ):
     _make(n, world, citizen, moderator, executor)
-    with django_assert_num_queries(7):
+    # the refresh time (the cache key), then the report's 7
+    with django_assert_num_queries(8):
+        assert client.get(PUBLIC).status_code == 200
+    # the same report again within the minute: only the refresh time
+    with django_assert_num_queries(1):
         assert client.get(PUBLIC).status_code == 200
 
 
@@ -215,7 +219,9 @@ def test_staff_page_queries_do_not_grow(
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
     # + session, user, the official with its organisation (one query, issue 14)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
+        assert client.get(STAFF).status_code == 200
+    with django_assert_num_queries(4):  # session, user, official; the refresh time
         assert client.get(STAFF).status_code == 200
 
 
@@ -346,3 +352,21 @@ def test_drilldown_links_encode_like_urlencode():
         "group": "org:5",
     }
     assert _query_string(params) == urlencode(params)
+
+
+def test_the_report_is_kept_until_the_next_refresh(client, world, citizen, moderator, executor, supervisor):
+    """Guests and officials get the rendered report from the cache; a refresh changes the key at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _make(2, world, citizen, moderator, executor)
+    assert "Поступило" in client.get(PUBLIC).content.decode()
+    before = client.get(PUBLIC).content.decode()
+    submit(citizen, world["potholes"])
+    assert client.get(PUBLIC).content.decode() == before  # not refreshed: the same figures, cached
+    refresh_rollups(now=timezone.now() + timedelta(seconds=1))
+    assert client.get(PUBLIC).content.decode() != before
+    client.force_login(supervisor)
+    staff = client.get(STAFF).content.decode()
+    assert DRILL in staff and DRILL not in client.get(PUBLIC).content.decode()  # one body per face
