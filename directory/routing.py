@@ -26,15 +26,16 @@ def active_official(user: Any) -> Official | None:
     place the "active official" rule is written."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    official: Official | None = _official_with_organization(user)
+    official: Official | None = official_with_organization(user)
     if official is None or not official.is_active:
         return None
     return official
 
 
-def _official_with_organization(user: Any) -> Official | None:
-    """`user.official` with its organisation in one query (every staff page shows both), left in the
-    relation's cache so that later `user.official` reads cost nothing either."""
+def official_with_organization(user: Any) -> Official | None:
+    """`user.official` (active or not) with its organisation in one query (every staff page shows both),
+    left in the relation's cache so that later `user.official` reads cost nothing either. Whoever asks
+    first in a request (the staff guard's middleware) should ask here."""
     relation = Official._meta.get_field("user").remote_field
     if not relation.is_cached(user):
         official = Official.objects.select_related("organization").filter(user=user).first()

@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from directory.routing import official_with_organization
+
 GUARDED_NAMESPACES = {"office", "admin"}
 
 
@@ -40,7 +42,7 @@ ENROL_MESSAGE = (
 
 def is_staff_member(user) -> bool:
     """Anyone who works in the back-office or the admin: an official of Appendix 2 or a staff account."""
-    return user.is_staff or hasattr(user, "official")
+    return user.is_staff or official_with_organization(user) is not None
 
 
 def needs_enrolment(user) -> bool:
@@ -48,8 +50,18 @@ def needs_enrolment(user) -> bool:
         settings.STAFF_REQUIRE_MFA
         and user.is_authenticated
         and is_staff_member(user)
-        and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        and not _has_authenticator(user)
     )
+
+
+def _has_authenticator(user) -> bool:
+    """Asked by the guard and again by every staff view: read once per request (the user object lives as
+    long as the request), not once per asking (issue 14)."""
+    known = getattr(user, "_zarechny_has_totp", None)
+    if known is None:
+        known = is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        user._zarechny_has_totp = known
+    return known
 
 
 class StaffMfaMiddleware:
