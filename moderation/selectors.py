@@ -286,7 +286,10 @@ def _stems(text: str | None) -> set[str]:
 
 
 def text_similarity(a: str | None, b: str | None) -> float:
-    stems_a, stems_b = _stems(a), _stems(b)
+    return _similarity(_stems(a), _stems(b))
+
+
+def _similarity(stems_a: set[str], stems_b: set[str]) -> float:
     if not stems_a or not stems_b:
         return 0.0
     return len(stems_a & stems_b) / len(stems_a | stems_b)
@@ -313,33 +316,41 @@ def likely_duplicates(
     among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
     """
     now = now or timezone.now()
+    scope = scoped.staff_messages(official)
+    # Plain rows, not Message objects: 300 model instances (each sets up its state machine) cost more
+    # than the scoring; only the top five become objects (issue 14).
     candidates = (
-        scoped.staff_messages(official)
-        .filter(
+        scope.filter(
             category_id=message.category_id, submitted_at__gte=now - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
         )
         .exclude(pk=message.pk)
         .exclude(state=State.REJECTED)
-        .only("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
-        .order_by("-submitted_at")[:DUPLICATE_CANDIDATES]
+        .order_by("-submitted_at")
+        .values_list("pk", "text", "address", "latitude", "longitude", "submitted_at")[:DUPLICATE_CANDIDATES]
     )
     address = normalise_address(message.address)
-    found = []
-    for other in candidates:
+    stems = _stems(message.text)  # once, not once per candidate
+    scored = []
+    for pk, text, other_address, latitude, longitude, submitted_at in candidates:
         reasons, score = [], 0.0
-        if message.latitude is not None and other.latitude is not None:
-            distance = distance_m(message.latitude, message.longitude, other.latitude, other.longitude)
+        if message.latitude is not None and latitude is not None:
+            distance = distance_m(message.latitude, message.longitude, latitude, longitude)
             if distance <= DUPLICATE_DISTANCE_M:
                 reasons.append(f"в {round(distance)} м")
                 score += 1 - distance / (2 * DUPLICATE_DISTANCE_M)
-        if address and normalise_address(other.address) == address:
+        if address and normalise_address(other_address) == address:
             reasons.append("тот же адрес")
             score += 0.5
-        similarity = text_similarity(message.text, other.text)
+        similarity = _similarity(stems, _stems(text))
         if similarity >= DUPLICATE_TEXT_SIMILARITY:
             reasons.append(f"похожий текст ({round(similarity * 100)} %)")
             score += similarity
         if reasons:
-            found.append(DuplicateCandidate(other, reasons, score))
-    found.sort(key=lambda c: (-c.score, c.message.submitted_at))
-    return found[:DUPLICATE_LIMIT]
+            scored.append((-score, submitted_at, pk, reasons, score))
+    scored.sort(key=lambda row: (row[0], row[1]))
+    top = scored[:DUPLICATE_LIMIT]
+    if not top:
+        return []
+    fields = ("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
+    by_pk = scope.only(*fields).in_bulk([row[2] for row in top])
+    return [DuplicateCandidate(by_pk[pk], reasons, score) for _, _, pk, reasons, score in top]

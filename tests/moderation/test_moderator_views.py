@@ -432,10 +432,10 @@ def test_review_query_count_does_not_grow(
     message = submit(citizen, category, text="Яма на дороге у дома 1")
     client.force_login(moderator)
     # session, user, official with its organisation; the message, photos, reasons, answers, events; may
-    # moderate; the organisations (category's own, others); duplicates; the author's earlier messages;
-    # the categories and the reasons of the two forms (one evaluation each, the reasons shared with
-    # the duplicate hint)
-    with django_assert_num_queries(15):
+    # moderate; the organisations (category's own, others); the duplicate candidates as plain rows and
+    # the top five as messages; the author's earlier messages; the categories and the reasons of the two
+    # forms (one evaluation each, the reasons shared with the duplicate hint)
+    with django_assert_num_queries(16):
         response = client.get(url("office:review", message))
     assert response.status_code == 200
     assert len(response.context["earlier"]) == min(rows, 10)
