@@ -109,21 +109,29 @@ def _guest_token(request):
 
 def _message_page(request, message, *, rating_form=None):
     """The message page. What everyone but the author sees of a public message is a shared fragment
-    (pagecache), so the photos, answers and timeline below are lazy querysets that run only when the
-    fragment has to be rendered; the support box and the author's parts are rendered every time."""
+    (pagecache), so the photos, answers and timeline below are lazy: read only when the fragment has
+    to be rendered; the support box and the author's parts are rendered every time."""
     user = request.user
     is_author = user.is_authenticated and message.author_id == user.pk
-    answers = message.answers.select_related("organization", "rating").prefetch_related(
-        Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
-    )
-    events = message.events.exclude(kind__in=INTERNAL_KINDS)
-    if is_author:
-        events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
-    else:
-        events = events.filter(is_public=True)
+
+    def answer_list():
+        return list(
+            message.answers.select_related("organization", "rating").prefetch_related(
+                Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+            )
+        )
+
+    def event_list():
+        events = message.events.exclude(kind__in=INTERNAL_KINDS)
+        if is_author:
+            events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
+        else:
+            events = events.filter(is_public=True)
+        return list(events.order_by("created_at", "id"))
+
+    answers = SimpleLazyObject(answer_list)
     can_rate = False
     if is_author and message.state == State.ANSWERED:
-        answers = list(answers)
         can_rate = bool(answers) and not hasattr(answers[-1], "rating")
     supported = False
     if not message.is_public or is_author:
@@ -137,9 +145,10 @@ def _message_page(request, message, *, rating_form=None):
     context = {
         "message": message,
         "is_author": is_author,
-        "photos": message.photos.order_by("position", "id"),
+        # Read only when a fragment is rendered (SimpleLazyObject: once, on first use).
+        "photos": SimpleLazyObject(lambda: list(message.photos.order_by("position", "id"))),
         "answers": answers,
-        "events": events.order_by("created_at", "id"),
+        "events": SimpleLazyObject(event_list),
         "supported": supported,
         "can_rate": can_rate,
         "rating_form": rating_form or (RatingForm() if can_rate else None),
