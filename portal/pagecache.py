@@ -38,14 +38,14 @@ def versions(*scopes: str) -> str | None:
     shared = caches["default"]
     keys = [_KEYS[scope] for scope in scopes]
     found = shared.get_many(keys)
-    for key in keys:
-        if key not in found:
-            # First use (or the key was evicted): every process agrees on whichever value lands first.
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # First use (or the key was evicted): every process agrees on whichever value lands first.
+        for key in missing:
             shared.add(key, _new_version(), timeout=None)
-    if len(found) < len(keys):
         found = shared.get_many(keys)
         if len(found) < len(keys):
-            return None
+            return None  # the shared cache does not answer: render without caching
     return "-".join(str(found[key]) for key in keys)
 
 
