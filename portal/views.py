@@ -53,7 +53,7 @@ INTERNAL_KINDS = (
 def message_list(request):
     """The public list. Its body is the same for everyone, so it is a shared fragment (pagecache):
     the queries below are lazy and run only when the fragment has to be rendered."""
-    form = MessageFilterForm(request.GET)
+    form = SimpleLazyObject(lambda: MessageFilterForm(request.GET))  # its fields copy querysets
 
     def first_page():
         queryset = form.filter(selectors.public_messages(), depth=MAX_PAGES * PAGE_SIZE + 1)
