@@ -12,3 +12,8 @@ class PortalConfig(AppConfig):
 
         # The citizen's page of a message, which the core's e-mails and get_absolute_url link to.
         links.register("message", lambda number: reverse("portal:message", args=[number]))
+
+        from . import pagecache
+
+        # Public page fragments are rebuilt after the events that change them (portal/pagecache.py).
+        pagecache.connect_signals()

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.selectors import active_topics_with_categories, category_faq, open_category
@@ -23,9 +24,15 @@ from messages.errors import MessageActionError
 from messages.models import AnswerAttachment, MessageEvent, Notification, Photo, State, Support
 from messages.photos import process_batch
 
+from . import pagecache
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
+from .paging import BoundedPaginator
+from .templatetags.portal import author_name
 
 PAGE_SIZE = 20
+# The public list shows at most this many pages (portal/paging.py): 1,000 messages; narrower filters,
+# the search or the number lookup find the rest.
+MAX_PAGES = 50
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -44,16 +51,31 @@ INTERNAL_KINDS = (
 
 @require_safe
 def message_list(request):
-    form = MessageFilterForm(request.GET)
-    queryset = form.filter(selectors.public_messages()).select_related(
-        "category__topic", "executing_organization"
-    )
-    queryset = queryset.prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
-    )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    filtered = any(request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort"))
-    return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
+    """The public list. Its body is the same for everyone, so it is a shared fragment (pagecache):
+    the queries below are lazy and run only when the fragment has to be rendered."""
+    form = SimpleLazyObject(lambda: MessageFilterForm(request.GET))  # its fields copy querysets
+
+    def first_page():
+        queryset = form.filter(selectors.public_messages(), depth=MAX_PAGES * PAGE_SIZE + 1)
+        queryset = queryset.select_related("category").annotate(
+            first_photo=Subquery(
+                Photo.objects.filter(message=OuterRef("pk")).order_by("position", "id").values("token")[:1]
+            )
+        )
+        return BoundedPaginator(queryset, PAGE_SIZE, max_pages=MAX_PAGES).get_page(request.GET.get("page"))
+
+    version = pagecache.versions(pagecache.PUBLIC, pagecache.REFERENCE)
+    context = {
+        "form": form,
+        "page": SimpleLazyObject(first_page),
+        "filtered": any(
+            request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort")
+        ),
+        "max_results": MAX_PAGES * PAGE_SIZE,
+        "fragment_key": [version, sorted(request.GET.lists())],
+        "fragment_cache": pagecache.fragment_cache(version),
+    }
+    return render(request, "portal/message_list.html", context)
 
 
 @require_safe
@@ -86,22 +108,31 @@ def _guest_token(request):
 
 
 def _message_page(request, message, *, rating_form=None):
+    """The message page. What everyone but the author sees of a public message is a shared fragment
+    (pagecache), so the photos, answers and timeline below are lazy: read only when the fragment has
+    to be rendered; the support box and the author's parts are rendered every time."""
     user = request.user
     is_author = user.is_authenticated and message.author_id == user.pk
-    answers = list(
-        message.answers.select_related("organization", "rating").prefetch_related(
-            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+
+    def answer_list():
+        return list(
+            message.answers.select_related("organization", "rating").prefetch_related(
+                Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+            )
         )
-    )
-    events = message.events.exclude(kind__in=INTERNAL_KINDS)
-    if is_author:
-        events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
-    else:
-        events = events.filter(is_public=True)
-    latest = answers[-1] if answers else None
-    can_rate = (
-        is_author and message.state == State.ANSWERED and latest is not None and not hasattr(latest, "rating")
-    )
+
+    def event_list():
+        events = message.events.exclude(kind__in=INTERNAL_KINDS)
+        if is_author:
+            events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
+        else:
+            events = events.filter(is_public=True)
+        return list(events.order_by("created_at", "id"))
+
+    answers = SimpleLazyObject(answer_list)
+    can_rate = False
+    if is_author and message.state == State.ANSWERED:
+        can_rate = bool(answers) and not hasattr(answers[-1], "rating")
     supported = False
     if not message.is_public or is_author:
         pass
@@ -109,12 +140,15 @@ def _message_page(request, message, *, rating_form=None):
         supported = Support.objects.filter(message=message, user=user).exists()
     elif _guest_token(request):
         supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
+    # The author sees their own history (rejections, resubmissions): never from or into a shared cache.
+    version = pagecache.versions(pagecache.REFERENCE) if message.is_public and not is_author else None
     context = {
         "message": message,
         "is_author": is_author,
-        "photos": list(message.photos.order_by("position", "id")),
+        # Read only when a fragment is rendered (SimpleLazyObject: once, on first use).
+        "photos": SimpleLazyObject(lambda: list(message.photos.order_by("position", "id"))),
         "answers": answers,
-        "events": list(events.order_by("created_at", "id")),
+        "events": SimpleLazyObject(event_list),
         "supported": supported,
         "can_rate": can_rate,
         "rating_form": rating_form or (RatingForm() if can_rate else None),
@@ -123,6 +157,9 @@ def _message_page(request, message, *, rating_form=None):
             list(message.rejection_reasons.all()) if is_author and message.state == State.REJECTED else []
         ),
         "rating_window_days": settings.RATING_WINDOW_DAYS,
+        # Every transition saves the message (updated_at); the author's name can change without one.
+        "fragment_key": [version, message.pk, message.updated_at.isoformat(), author_name(message)],
+        "fragment_cache": pagecache.fragment_cache(version),
     }
     return render(request, "portal/message_detail.html", context)
 

@@ -36,6 +36,15 @@ def _fresh_rate_limits(request, django_db_blocker):
             cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_fragments():
+    """Shared page fragments (portal/pagecache.py) live in each process's memory, outside the database:
+    no test may find a fragment another test rendered."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
 @pytest.fixture
 def reference_data(db):
     """The real Appendix 2 and topic tree, loaded the way production loads them."""

@@ -327,7 +327,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Rate-limit counters must be shared by all web processes: Redis when there is one, else the database
 # (table made by zarechny/migrations/0001_cache_table.py). A per-process cache would multiply every limit
 # by the number of gunicorn workers. With Redis down the limits fail open (zarechny/cache.py).
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "zarechny_cache",
@@ -337,6 +337,19 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
+# Rendered fragments of public pages (issue 14, portal/pagecache.py): kept in each process's memory,
+# bounded, so a flood of search URLs cannot push the shared rate-limit counters out; they are found
+# through version numbers kept in "default", which every process shares, so an event that bumps a
+# version is seen by all of them at once. "nocache" renders without keeping anything.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "zarechny-pages",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=2000)},
+}
+CACHES["nocache"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+# The rendered statistics reports (stats.views.report_body, STATS_CACHE above): per process as well, keyed
+# by the counters' refresh.
 CACHES["stats"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "zarechny-stats",
