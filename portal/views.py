@@ -4,6 +4,8 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -104,13 +106,17 @@ def _visible_message(request, number):
     return get_object_or_404(queryset, number=number)
 
 
+# What a number in a cache key may look like (any other text is looked up the usual way).
+NUMBER_KEY = re.compile(r"\d{4}-\d{1,12}")
+
+
 def _public_message_for_guest(request, number):
     """A guest's copy of a public message, kept with the page fragments until anything public changes
     (pagecache's public version): the page then needs no query at all. None: read it the usual way.
 
     Only for guests, and kept without what names or tracks its author (the account, its id, the form
     token): the public name the page shows is computed before."""
-    if request.user.is_authenticated or normalise_number(number) != number:
+    if request.user.is_authenticated or not NUMBER_KEY.fullmatch(number):
         return None
     version = pagecache.versions(pagecache.PUBLIC, pagecache.REFERENCE)
     if version is None:
