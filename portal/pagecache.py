@@ -87,12 +87,23 @@ def _bump_public(sender, instance, **kwargs):
     bump(PUBLIC)
 
 
+# What of an account the public pages show: the author's name, if they chose to show it.
+_AUTHOR_FIELDS = {"full_name", "show_name_publicly", "is_active"}
+
+
+def _bump_public_on_author_change(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and not _AUTHOR_FIELDS & set(update_fields):
+        return  # a login (last_login), a password: nothing public
+    bump(PUBLIC)
+
+
 def _bump_reference(sender, instance, **kwargs):
     bump(REFERENCE)
 
 
 def connect_signals() -> None:
     """Hook the versions to the saves that change public pages (called from PortalConfig.ready)."""
+    from accounts.models import User
     from directory.models import Category, Organization, Topic
     from messages.models import Message, MessageEvent, Support
 
@@ -103,6 +114,8 @@ def connect_signals() -> None:
             _bump_public_on_save, sender=model, dispatch_uid=f"pagecache-public-save-{model.__name__}"
         )
         post_delete.connect(_bump_public, sender=model, dispatch_uid=f"pagecache-public-del-{model.__name__}")
+    # A guest's copy of a message carries its author's public name (portal.views).
+    post_save.connect(_bump_public_on_author_change, sender=User, dispatch_uid="pagecache-public-author")
     for reference in (Topic, Category, Organization):
         post_save.connect(
             _bump_reference, sender=reference, dispatch_uid=f"pagecache-ref-save-{reference.__name__}"

@@ -4,10 +4,13 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -103,6 +106,40 @@ def _visible_message(request, number):
     return get_object_or_404(queryset, number=number)
 
 
+# What a number in a cache key may look like (any other text is looked up the usual way).
+NUMBER_KEY = re.compile(r"\d{4}-\d{1,12}")
+
+
+def _public_message_for_guest(request, number):
+    """A guest's copy of a public message, kept with the page fragments until anything public changes
+    (pagecache's public version): the page then needs no query at all. None: read it the usual way.
+
+    Only for guests, and kept without what names or tracks its author (the account, its id, the form
+    token): the public name the page shows is computed before."""
+    if request.user.is_authenticated or not NUMBER_KEY.fullmatch(number):
+        return None
+    version = pagecache.versions(pagecache.PUBLIC, pagecache.REFERENCE)
+    if version is None:
+        return None
+    store = caches[pagecache.FRAGMENTS]
+    key = f"portal:message:{number}:{version}"
+    message = store.get(key)
+    if message is None:
+        message = (
+            selectors.public_messages()
+            .select_related("category__topic", "executing_organization", "author")
+            .filter(number=number)
+            .first()
+        )
+        if message is None:
+            return None
+        message.public_author_name = author_name(message)
+        message.author = None
+        message.client_token = None
+        store.set(key, message)
+    return message
+
+
 def _guest_token(request):
     return request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
 
@@ -166,6 +203,9 @@ def _message_page(request, message, *, rating_form=None):
 
 @require_safe
 def message_detail(request, number):
+    message = _public_message_for_guest(request, number)
+    if message is not None:
+        return _message_page(request, message)
     try:
         message = _visible_message(request, number)
     except Http404:

@@ -87,6 +87,9 @@ def nav_state(context):
 @register.filter
 def author_name(message):
     """The author's name only when they chose to show it (opt-in) and still have an account."""
+    known = getattr(message, "public_author_name", None)  # a guest's cached copy (portal.views)
+    if known is not None:
+        return known
     author = message.author
     if message.show_author_name and author is not None and author.is_active and author.full_name:
         return author.full_name

@@ -8,6 +8,7 @@ from django.core.cache import cache, caches
 
 from directory.models import Category, Organization
 from messages import services
+from messages.models import Message
 from portal import pagecache
 from tests.factories import answered, registered, submit
 
@@ -33,9 +34,18 @@ def page_url(message):
     return f"/m/{message.number}/"
 
 
-def stored_fragments():
-    """Everything the process keeps in the fragment cache, as text."""
+def stored_values():
     return [pickle.loads(value) for value in caches["pages"]._cache.values()]
+
+
+def stored_fragments():
+    """The rendered fragments the process keeps, as text."""
+    return [value for value in stored_values() if isinstance(value, str)]
+
+
+def stored_messages():
+    """The guests' copies of public messages the process keeps."""
+    return [value for value in stored_values() if isinstance(value, Message)]
 
 
 def test_list_body_is_reused_until_a_message_is_published(client, citizen, moderator, category, committed):
@@ -163,6 +173,11 @@ def test_nothing_private_or_personal_is_kept_in_the_shared_fragments(
     client.force_login(other_citizen)
     services.message_support(message=public, user=other_citizen)
     client.get(page_url(public))
+    client.logout()
+    client.get(page_url(public))
+    [copy] = stored_messages()
+    assert copy.author_id is None and copy.client_token is None
+    assert citizen.email not in repr(vars(copy)) and "_state" in vars(copy)
     fragments = stored_fragments()
     assert fragments
     joined = "\n".join(fragments)
@@ -191,4 +206,33 @@ def test_without_the_shared_cache_pages_render_uncached(client, settings, citize
     for url in ("/", LIST, page_url(message)):
         assert client.get(url).status_code == 200
     assert "Яма без кэша" in client.get(LIST).content.decode()
-    assert stored_fragments() == []
+    assert stored_values() == []
+
+
+def test_a_guest_sees_a_new_support_count_at_once(
+    client, citizen, other_citizen, moderator, category, committed
+):
+    message = registered(citizen, category, moderator)
+    assert "<strong>0</strong> <span>поддержали</span>" in client.get(page_url(message)).content.decode()
+    assert len(stored_messages()) == 1
+    with committed():
+        services.message_support(message=message, user=other_citizen)
+    assert "<strong>1</strong> <span>поддержали</span>" in client.get(page_url(message)).content.decode()
+
+
+def test_a_login_keeps_the_public_version_a_name_change_does_not(client, citizen, committed):
+    from accounts import services as account_services
+
+    before = pagecache.versions(pagecache.PUBLIC)
+    with committed():
+        client.force_login(citizen)  # saves last_login
+    assert pagecache.versions(pagecache.PUBLIC) == before
+    with committed():
+        account_services.profile_update(user=citizen, full_name="Алиса Петрова", show_name_publicly=True)
+    assert pagecache.versions(pagecache.PUBLIC) != before
+
+
+def test_footer_links_are_there(client):
+    body = client.get("/").content.decode()
+    assert 'href="/rules/">регламенту</a>' in body
+    assert 'href="/personal-data/">Обработка персональных данных</a>' in body
