@@ -40,5 +40,12 @@ format:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The page benchmark of issue 14 (bench/pages.py): needs PostgreSQL in DATABASE_URL and wrk (Debian package
+# `wrk`: apt-get install wrk). Fills 1,000,000 messages first; BENCH_ARGS="--skip-fill" reuses them.
+bench:
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@test -n "$(DATABASE_URL)" || { echo "make bench needs DATABASE_URL=postgres://…"; exit 1; }
+	$(PY) bench/pages.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var test-artifacts

@@ -17,6 +17,22 @@ from messages.services import REMARKS_MAX_LENGTH, RemarksDecision
 from . import selectors
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """Choices from the field's queryset evaluated once per form. Django's iterator re-runs the query
+    for every rendering (`.iterator()`, a server-side cursor on PostgreSQL: three round trips), and a
+    review page renders its choice fields and reads the same reasons again (issue 14)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the queryset's own result cache after the first pass
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
 class ActionForm(forms.Form):
     # Several forms share a page and field names ("comment"): distinct ids keep labels unambiguous.
     id_prefix = "id"
@@ -39,7 +55,7 @@ def _check_ids(field, values):
             )
 
 
-class RowChoiceField(forms.ModelChoiceField):
+class RowChoiceField(ListedModelChoiceField):
     def to_python(self, value):
         if value not in self.empty_values:
             _check_ids(self, [value])
@@ -47,6 +63,8 @@ class RowChoiceField(forms.ModelChoiceField):
 
 
 class RowMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListedChoiceIterator
+
     def _check_values(self, value):
         _check_ids(self, value)
         return super()._check_values(value)
@@ -156,6 +174,11 @@ class RejectForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reasons"].queryset = selectors.active_rejection_reasons()
+
+    def duplicate_reason(self) -> RejectionReason | None:
+        """The «duplicate» reason among the offered ones (§4.4), from the same evaluated list."""
+        field: ReasonChoiceField = self.fields["reasons"]  # type: ignore[assignment]
+        return next((r for r in field.queryset or () if r.code == RejectionReason.DUPLICATE), None)
 
     def citizen_preview(self):
         """The texts the author will read, for the preview before sending (§5.7)."""

@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -167,17 +178,18 @@ def remarks_queue(official: Official | None) -> QuerySet[Rating]:
 
 
 def pending_reassign_requests(official: Official | None) -> QuerySet[Message]:
-    """Messages an answerer asked to route elsewhere and no moderator has reassigned since."""
-    requested = Q(events__kind=MessageEvent.Kind.REASSIGN_REQUESTED)
-    reassigned = Q(events__kind=MessageEvent.Kind.REASSIGNED)
+    """Messages an answerer asked to route elsewhere and no moderator has reassigned since.
+
+    Driven by the few request events (the (kind, created_at) index), not by grouping every awaiting
+    message with all its events: the office home counts these on every visit (issue 14)."""
+    events = MessageEvent.objects.filter(message=OuterRef("pk")).order_by("-created_at", "-id")
+    last_request = events.filter(kind=MessageEvent.Kind.REASSIGN_REQUESTED).values("created_at")[:1]
+    last_reassign = events.filter(kind=MessageEvent.Kind.REASSIGNED).values("created_at")[:1]
+    requested = MessageEvent.objects.filter(kind=MessageEvent.Kind.REASSIGN_REQUESTED).values("message_id")
     return (
         scoped.staff_messages(official)
-        .filter(state__in=AWAITING_ANSWER_STATES)
-        .annotate(
-            last_request=Max("events__created_at", filter=requested),
-            last_reassign=Max("events__created_at", filter=reassigned),
-        )
-        .filter(last_request__isnull=False)
+        .filter(state__in=AWAITING_ANSWER_STATES, pk__in=requested)
+        .annotate(last_request=Subquery(last_request), last_reassign=Subquery(last_reassign))
         .filter(Q(last_reassign__isnull=True) | Q(last_reassign__lt=F("last_request")))
         .select_related("category", "executing_organization")
         .order_by("last_request")
@@ -251,10 +263,6 @@ def active_rejection_reasons() -> QuerySet[RejectionReason]:
     return RejectionReason.objects.filter(is_active=True)
 
 
-def duplicate_reason() -> RejectionReason | None:
-    return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()
-
-
 def answer_templates(category: Category) -> QuerySet[AnswerTemplate]:
     return AnswerTemplate.objects.filter(category=category).order_by("kind", "title")
 
@@ -280,7 +288,10 @@ def _stems(text: str | None) -> set[str]:
 
 
 def text_similarity(a: str | None, b: str | None) -> float:
-    stems_a, stems_b = _stems(a), _stems(b)
+    return _similarity(_stems(a), _stems(b))
+
+
+def _similarity(stems_a: set[str], stems_b: set[str]) -> float:
     if not stems_a or not stems_b:
         return 0.0
     return len(stems_a & stems_b) / len(stems_a | stems_b)
@@ -307,33 +318,41 @@ def likely_duplicates(
     among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
     """
     now = now or timezone.now()
+    scope = scoped.staff_messages(official)
+    # Plain rows, not Message objects: 300 model instances (each sets up its state machine) cost more
+    # than the scoring; only the top five become objects (issue 14).
     candidates = (
-        scoped.staff_messages(official)
-        .filter(
+        scope.filter(
             category_id=message.category_id, submitted_at__gte=now - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
         )
         .exclude(pk=message.pk)
         .exclude(state=State.REJECTED)
-        .only("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
-        .order_by("-submitted_at")[:DUPLICATE_CANDIDATES]
+        .order_by("-submitted_at")
+        .values_list("pk", "text", "address", "latitude", "longitude", "submitted_at")[:DUPLICATE_CANDIDATES]
     )
     address = normalise_address(message.address)
-    found = []
-    for other in candidates:
+    stems = _stems(message.text)  # once, not once per candidate
+    scored = []
+    for pk, text, other_address, latitude, longitude, submitted_at in candidates:
         reasons, score = [], 0.0
-        if message.latitude is not None and other.latitude is not None:
-            distance = distance_m(message.latitude, message.longitude, other.latitude, other.longitude)
+        if message.latitude is not None and latitude is not None:
+            distance = distance_m(message.latitude, message.longitude, latitude, longitude)
             if distance <= DUPLICATE_DISTANCE_M:
                 reasons.append(f"в {round(distance)} м")
                 score += 1 - distance / (2 * DUPLICATE_DISTANCE_M)
-        if address and normalise_address(other.address) == address:
+        if address and normalise_address(other_address) == address:
             reasons.append("тот же адрес")
             score += 0.5
-        similarity = text_similarity(message.text, other.text)
+        similarity = _similarity(stems, _stems(text))
         if similarity >= DUPLICATE_TEXT_SIMILARITY:
             reasons.append(f"похожий текст ({round(similarity * 100)} %)")
             score += similarity
         if reasons:
-            found.append(DuplicateCandidate(other, reasons, score))
-    found.sort(key=lambda c: (-c.score, c.message.submitted_at))
-    return found[:DUPLICATE_LIMIT]
+            scored.append((-score, submitted_at, pk, reasons, score))
+    scored.sort(key=lambda row: (row[0], row[1]))
+    top = scored[:DUPLICATE_LIMIT]
+    if not top:
+        return []
+    fields = ("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
+    by_pk = scope.only(*fields).in_bulk([row[2] for row in top])
+    return [DuplicateCandidate(by_pk[pk], reasons, score) for _, _, pk, reasons, score in top]

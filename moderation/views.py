@@ -108,7 +108,7 @@ def _review_forms(request, message, **bound):
         )
         context["reject_form"] = bound.get("reject_form") or forms.RejectForm()
         context["duplicates"] = selectors.likely_duplicates(official, message)
-        context["duplicate_reason"] = selectors.duplicate_reason()
+        context["duplicate_reason"] = context["reject_form"].duplicate_reason()
     if can_moderate and message.state in (State.REGISTERED, State.REWORK):
         context["reassign_form"] = bound.get("reassign_form") or forms.ReassignForm(message=message)
     if can_moderate:
@@ -143,7 +143,6 @@ def render_review(request, message, *, status=200, **bound):
         request,
         message=message,
         earlier=selectors.earlier_messages_of_author(request.user, request.official, message),
-        reasons=selectors.active_rejection_reasons(),
         **_review_forms(request, message, **bound),
     )
     if "reject_form" in bound:

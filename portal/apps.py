@@ -16,3 +16,8 @@ class PortalConfig(AppConfig):
         links.register("document", lambda number, token: reverse("portal:document", args=[number, token]))
         # The one-click unfollow page of the follow e-mails (a signed token, no login).
         links.register("unfollow", lambda token: reverse("portal:unfollow", args=[token]))
+
+        from . import pagecache
+
+        # Public page fragments are rebuilt after the events that change them (portal/pagecache.py).
+        pagecache.connect_signals()

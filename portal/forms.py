@@ -5,10 +5,10 @@ import uuid
 from datetime import timedelta
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Category, Organization, Topic
+from messages import selectors
 from messages.fields import MultipleFileField
 from messages.models import PUBLIC_STATES, TEXT_OR_PHOTO_REQUIRED
 from messages.photos import MAX_FILES
@@ -264,10 +264,20 @@ class MessageFilterForm(forms.Form):
         self.fields["category"].empty_label = "все категории"
         self.fields["organization"].empty_label = "все организации"
         category = self.fields["category"]
-        category.widget.choices = [("", "все категории"), *grouped_category_choices(category.queryset)[1:]]
+        # A callable: the categories are read when the form is rendered, not when it is built (the
+        # list's body is usually a cached fragment, and then the form is never rendered).
+        category.widget.choices = lambda: [
+            ("", "все категории"),
+            *grouped_category_choices(category.queryset)[1:],
+        ]
 
-    def filter(self, queryset):
-        """Apply the valid filters; an invalid value is ignored rather than emptying the list."""
+    def filter(self, queryset, *, depth=None):
+        """Apply the valid filters; an invalid value is ignored rather than emptying the list.
+
+        With a search, PostgreSQL ranks the `depth` newest matches (messages.selectors.search_messages):
+        ranking every one of 150,000 matches of a common word would cost half a second, and the list
+        shows no more than `depth` rows anyway.
+        """
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("topic"):
@@ -280,15 +290,9 @@ class MessageFilterForm(forms.Form):
             queryset = queryset.filter(executing_organization=data["organization"])
         query = (data.get("q") or "").strip()
         if query:
-            # icontains on both databases. SQLite folds the case of ASCII letters only, so the usual
-            # spellings of a Cyrillic word (as typed, lower, Capitalised) are tried as well.
-            condition = Q(number__icontains=query)
-            for variant in {query, query.lower(), query.capitalize(), query.upper()}:
-                condition |= Q(text__icontains=variant) | Q(address__icontains=variant)
-            number = normalise_number(query)
-            if number:
-                condition |= Q(number=number)
-            queryset = queryset.filter(condition)
+            queryset = selectors.search_messages(queryset, query, number=normalise_number(query), depth=depth)
         if data.get("sort") == "supported":
             return queryset.order_by("-support_count", "-submitted_at", "-id")
+        if query and "search_rank" in queryset.query.annotations:
+            return queryset.order_by("-search_rank", "-submitted_at", "-id")
         return queryset.order_by("-submitted_at", "-id")

@@ -4,10 +4,19 @@ from django.views.decorators.http import require_safe
 
 from directory import selectors
 
+from . import pagecache
+
 
 @require_safe
 def home(request):
-    return render(request, "portal/home.html", {"topics": selectors.active_topics_with_categories()})
+    """The topic tree is the same for everyone: a shared fragment until reference data changes."""
+    version = pagecache.versions(pagecache.REFERENCE)
+    context = {
+        "topics": selectors.active_topics_with_categories(),  # lazy: read only to render the fragment
+        "fragment_key": version,
+        "fragment_cache": pagecache.fragment_cache(version),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @require_safe

@@ -4,10 +4,13 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -15,6 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -37,9 +41,15 @@ from messages.models import (
 from messages.photos import MAX_FILES, process_batch
 from messages.unfollow import UnfollowLinkError, read_unfollow_token
 
+from . import pagecache
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
+from .paging import BoundedPaginator
+from .templatetags.portal import author_name
 
 PAGE_SIZE = 20
+# The public list shows at most this many pages (portal/paging.py): 1,000 messages; narrower filters,
+# the search or the number lookup find the rest.
+MAX_PAGES = 50
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -58,17 +68,33 @@ INTERNAL_KINDS = (
 
 @require_safe
 def message_list(request):
-    form = MessageFilterForm(request.GET)
-    queryset = form.filter(selectors.public_messages()).select_related(
-        "category__topic", "executing_organization"
-    )
-    queryset = queryset.prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
-    )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    mark_answer_overdue(page)  # §6.2 in public: «срок ответа истёк N рабочих дней назад»
-    filtered = any(request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort"))
-    return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
+    """The public list. Its body is the same for everyone, so it is a shared fragment (pagecache):
+    the queries below are lazy and run only when the fragment has to be rendered."""
+    form = SimpleLazyObject(lambda: MessageFilterForm(request.GET))  # its fields copy querysets
+
+    def first_page():
+        queryset = form.filter(selectors.public_messages(), depth=MAX_PAGES * PAGE_SIZE + 1)
+        queryset = queryset.select_related("category").annotate(
+            first_photo=Subquery(
+                Photo.objects.filter(message=OuterRef("pk")).order_by("position", "id").values("token")[:1]
+            )
+        )
+        page = BoundedPaginator(queryset, PAGE_SIZE, max_pages=MAX_PAGES).get_page(request.GET.get("page"))
+        mark_answer_overdue(page)  # §6.2 in public: «срок ответа истёк N рабочих дней назад»
+        return page
+
+    version = pagecache.versions(pagecache.PUBLIC, pagecache.REFERENCE)
+    context = {
+        "form": form,
+        "page": SimpleLazyObject(first_page),
+        "filtered": any(
+            request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort")
+        ),
+        "max_results": MAX_PAGES * PAGE_SIZE,
+        "fragment_key": [version, sorted(request.GET.lists())],
+        "fragment_cache": pagecache.fragment_cache(version),
+    }
+    return render(request, "portal/message_list.html", context)
 
 
 @require_safe
@@ -96,28 +122,71 @@ def _visible_message(request, number):
     return get_object_or_404(queryset, number=number)
 
 
+# What a number in a cache key may look like (any other text is looked up the usual way).
+NUMBER_KEY = re.compile(r"\d{4}-\d{1,12}")
+
+
+def _public_message_for_guest(request, number):
+    """A guest's copy of a public message, kept with the page fragments until anything public changes
+    (pagecache's public version): the page then needs no query at all. None: read it the usual way.
+
+    Only for guests, and kept without what names or tracks its author (the account, its id, the form
+    token): the public name the page shows is computed before."""
+    if request.user.is_authenticated or not NUMBER_KEY.fullmatch(number):
+        return None
+    version = pagecache.versions(pagecache.PUBLIC, pagecache.REFERENCE)
+    if version is None:
+        return None
+    store = caches[pagecache.FRAGMENTS]
+    key = f"portal:message:{number}:{version}"
+    message = store.get(key)
+    if message is None:
+        message = (
+            selectors.public_messages()
+            .select_related("category__topic", "executing_organization", "author")
+            .filter(number=number)
+            .first()
+        )
+        if message is None:
+            return None
+        message.public_author_name = author_name(message)
+        message.author = None
+        message.client_token = None
+        store.set(key, message)
+    return message
+
+
 def _guest_token(request):
     return request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
 
 
 def _message_page(request, message, *, rating_form=None):
+    """The message page. What everyone but the author sees of a public message is a shared fragment
+    (pagecache), so the photos, answers and timeline below are lazy: read only when the fragment has
+    to be rendered; the support box and the author's parts are rendered every time."""
     user = request.user
     is_author = user.is_authenticated and message.author_id == user.pk
-    answers = list(
-        message.answers.select_related("organization", "rating").prefetch_related(
-            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id")),
-            Prefetch("documents", queryset=AnswerDocument.objects.order_by("position", "id")),
+
+    def answer_list():
+        return list(
+            message.answers.select_related("organization", "rating").prefetch_related(
+                Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id")),
+                Prefetch("documents", queryset=AnswerDocument.objects.order_by("position", "id")),
+            )
         )
-    )
-    events = message.events.exclude(kind__in=INTERNAL_KINDS)
-    if is_author:
-        events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
-    else:
-        events = events.filter(is_public=True)
-    latest = answers[-1] if answers else None
-    can_rate = (
-        is_author and message.state == State.ANSWERED and latest is not None and not hasattr(latest, "rating")
-    )
+
+    def event_list():
+        events = message.events.exclude(kind__in=INTERNAL_KINDS)
+        if is_author:
+            events = events.filter(is_public=True) | events.filter(kind__in=AUTHOR_EXTRA_KINDS)
+        else:
+            events = events.filter(is_public=True)
+        return list(events.order_by("created_at", "id"))
+
+    answers = SimpleLazyObject(answer_list)
+    can_rate = False
+    if is_author and message.state == State.ANSWERED:
+        can_rate = bool(answers) and not hasattr(answers[-1], "rating")
     supported = False
     if not message.is_public or is_author:
         pass
@@ -133,14 +202,17 @@ def _message_page(request, message, *, rating_form=None):
     can_follow = (
         message.is_public and not is_author and (not user.is_authenticated or services.may_follow(user))
     )
+    # The author sees their own history (rejections, resubmissions): never from or into a shared cache.
+    version = pagecache.versions(pagecache.REFERENCE) if message.is_public and not is_author else None
     context = {
         "message": message,
         "is_author": is_author,
         "rejection": rejection,
         **(_original_support(request, message) if rejection is not None else {}),
-        "photos": list(message.photos.order_by("position", "id")),
+        # Read only when a fragment is rendered (SimpleLazyObject: once, on first use).
+        "photos": SimpleLazyObject(lambda: list(message.photos.order_by("position", "id"))),
         "answers": answers,
-        "events": list(events.order_by("created_at", "id")),
+        "events": SimpleLazyObject(event_list),
         "supported": supported,
         "following": following,
         "can_follow": can_follow,
@@ -151,6 +223,9 @@ def _message_page(request, message, *, rating_form=None):
             list(message.rejection_reasons.all()) if is_author and message.state == State.REJECTED else []
         ),
         "rating_window_days": settings.RATING_WINDOW_DAYS,
+        # Every transition saves the message (updated_at); the author's name can change without one.
+        "fragment_key": [version, message.pk, message.updated_at.isoformat(), author_name(message)],
+        "fragment_cache": pagecache.fragment_cache(version),
     }
     return render(request, "portal/message_detail.html", context)
 
@@ -171,6 +246,9 @@ def _original_support(request, message):
 
 @require_safe
 def message_detail(request, number):
+    message = _public_message_for_guest(request, number)
+    if message is not None:
+        return _message_page(request, message)
     try:
         message = _visible_message(request, number)
     except Http404:

@@ -1,15 +1,15 @@
 """Reads of the statistics pages (§8.1): the report of a period, and the messages behind one figure.
 
-The report reads the daily counters (stats.models, a constant number of queries whatever the number of
-messages) plus the live "overdue now" counts from the messages themselves. The drill-down re-derives the
-facts of the candidate messages with the same code that filled the counters, inside the official's
-scope (messages.selectors.staff_messages), so it lists exactly the messages a figure counts.
+The report reads the counters (stats.models: whole months from the monthly layer, the days of partial
+months from the daily counters; a constant number of queries whatever the number of messages) plus the
+live "overdue now" counts from the messages themselves. The drill-down reads the stored facts that the
+same refresh grouped into those counters, inside the official's scope
+(messages.selectors.staff_messages), so it lists exactly the messages a figure counts.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,17 +17,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from directory.models import AnswerKind, Category, Official, Organization, RejectionReason, Topic
-from directory.workdays import MOSCOW
-from messages.models import AWAITING_ANSWER_STATES, Message, MessageEvent, State, Support
+from messages.models import AWAITING_ANSWER_STATES, Message, State
 from messages.selectors import staff_messages
 
 from . import facts as f
 from .figures import Figures
-from .loading import chunks, load_rows
-from .models import DailyCount, RollupState
+from .models import DailyCount, DayTotal, MessageFact, MonthlyCount, RollupState
 from .periods import Period
-
-Kind = MessageEvent.Kind
 
 
 @dataclass
@@ -55,6 +51,11 @@ class Report:
 
 def min_sample() -> int:
     return getattr(settings, "STATS_MIN_SAMPLE", 10)
+
+
+def refreshed_at() -> datetime | None:
+    """When the counters were last refreshed (None before the first refresh)."""
+    return RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
 
 
 def overdue_q(now: datetime, which: str = "") -> Q:
@@ -89,12 +90,7 @@ def report(period: Period, *, now: datetime | None = None) -> "Report":
         category_group = by_category.setdefault(category_id, Group(f"category:{category_id}", category.name))
         return (total, org_group, topic_group, category_group)
 
-    rows = (
-        DailyCount.objects.filter(day__gte=period.start, day__lte=period.end)
-        .values_list("category_id", "organization_id", "metric", "key")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+    rows = counter_rows(period.start, period.end)
     for category_id, organization_id, metric, key, n in rows:
         for group in groups_of(category_id, organization_id):
             group.figures.add(metric, key, n)
@@ -144,6 +140,37 @@ def report(period: Period, *, now: datetime | None = None) -> "Report":
     )
 
 
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and the last calendar month lying wholly within [start, end], or None."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last_month_end = after if after.day == 1 else after.replace(day=1)  # the day after the last whole month
+    if first >= last_month_end:
+        return None
+    return first, (last_month_end - timedelta(days=1)).replace(day=1)
+
+
+def counter_rows(start: date, end: date) -> QuerySet[Any]:
+    """(category_id, organization_id, metric, key, n) summing the counters of the days start..end: the whole
+    months from the monthly layer, the rest from the daily counters, in one query (UNION ALL). The same
+    (category, organisation, metric, key) may come twice, once from each table: the caller adds them."""
+    fields = ("category_id", "organization_id", "metric", "key")
+    months = whole_months(start, end)
+    days = DailyCount.objects.filter(day__gte=start, day__lte=end)
+    if months is None:
+        return days.values_list(*fields).annotate(n=Sum("count")).order_by()
+    first_month, last_month = months
+    after_last = (last_month + timedelta(days=32)).replace(day=1)
+    days = days.filter(Q(day__lt=first_month) | Q(day__gte=after_last))
+    monthly = MonthlyCount.objects.filter(month__gte=first_month, month__lte=last_month)
+    return (
+        days.values_list(*fields)
+        .annotate(n=Sum("count"))
+        .order_by()
+        .union(monthly.values_list(*fields).annotate(n=Sum("count")).order_by(), all=True)
+    )
+
+
 def _executes(figures: Figures) -> bool:
     """Whether a group has figures as an executing organisation, not only its moderators' decisions."""
     if figures.overdue_now:
@@ -152,7 +179,7 @@ def _executes(figures: Figures) -> bool:
 
 
 def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
-    """Received and answered per week (per day for periods up to a month), from the counters."""
+    """Received and answered per week (per day for periods up to a month), from the day totals."""
     unit = "day" if period.days <= 31 else "week"
     buckets: dict[Any, list[Any]] = {}
     day = period.start
@@ -165,14 +192,9 @@ def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
         buckets.setdefault(first, [first, last, 0, 0])
         day = last + timedelta(days=1)
     starts = sorted(buckets)
-    rows = (
-        DailyCount.objects.filter(
-            day__gte=period.start, day__lte=period.end, metric__in=(f.RECEIVED, f.ANSWERED)
-        )
-        .values_list("day", "metric")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+    rows = DayTotal.objects.filter(
+        day__gte=period.start, day__lte=period.end, metric__in=(f.RECEIVED, f.ANSWERED)
+    ).values_list("day", "metric", "count")
     for day, metric, n in rows:
         first = day if unit == "day" else max(period.start, day - timedelta(days=day.weekday()))
         buckets[first][2 if metric == f.RECEIVED else 3] += n
@@ -182,25 +204,25 @@ def _series(period: Period) -> tuple[str, list[tuple[Any, ...]]]:
 # --- drill-down ------------------------------------------------------------------------------------
 
 OVERDUE = "overdue"
-# metric -> the event kinds that can produce it (to pick candidate messages cheaply)
-DRILL_SOURCES = {
-    f.RECEIVED: (Kind.SUBMITTED,),
-    f.REGISTERED: (Kind.REGISTERED,),
-    f.REJECTED: (Kind.REJECTED,),
-    f.REJECTION_REASON: (Kind.REJECTED,),
-    f.DECIDED: (Kind.REGISTERED, Kind.REJECTED),
-    f.DECISION_DAYS: (Kind.REGISTERED, Kind.REJECTED),
-    f.ANSWERED: (Kind.ANSWERED,),
-    f.FIRST_ANSWER: (Kind.ANSWERED,),
-    f.ANSWER_DAYS: (Kind.ANSWERED,),
-    f.REWORK_ANSWER: (Kind.ANSWERED,),
-    f.MODERATED: (Kind.REGISTERED, Kind.REJECTED),
-    f.REWORK: (Kind.RATED_NEGATIVE,),
-    f.RATED: (Kind.RATED_POSITIVE, Kind.RATED_NEGATIVE),
-    f.CLOSED_UNRATED: (Kind.CLOSED_UNRATED,),
-    f.SUPPORTS: (),
-}
-DRILL_METRICS = (*DRILL_SOURCES, OVERDUE)
+# the metrics whose messages a drill-down lists from the stored facts
+FACT_METRICS = (
+    f.RECEIVED,
+    f.REGISTERED,
+    f.REJECTED,
+    f.REJECTION_REASON,
+    f.DECIDED,
+    f.DECISION_DAYS,
+    f.ANSWERED,
+    f.FIRST_ANSWER,
+    f.ANSWER_DAYS,
+    f.REWORK_ANSWER,
+    f.MODERATED,
+    f.REWORK,
+    f.RATED,
+    f.CLOSED_UNRATED,
+    f.SUPPORTS,
+)
+DRILL_METRICS = (*FACT_METRICS, OVERDUE)
 
 
 def group_q(group_key: str) -> Q:
@@ -227,19 +249,18 @@ class Drill:
     events: int  # how many times the figure's event happened (a message may be answered twice)
 
 
-def _moscow_range(period: Period) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(period.start, time.min, tzinfo=MOSCOW),
-        datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=MOSCOW),
-    )
-
-
-def _organization_of_group(group_key: str) -> tuple[bool, int | None]:
-    """(True, organisation id or None) for an organisation group key, (False, None) for the others."""
+def _facts_of_group(group_key: str) -> Q:
+    """The stored facts (MessageFact) of a report group key: by the category and organisation the facts
+    were counted for, as the figures of the report were (DailyCount holds the same two columns)."""
+    group_q(group_key)  # ValueError for a malformed key
+    if group_key == "total":
+        return Q()
     kind, _, value = group_key.partition(":")
-    if kind != "org":
-        return False, None
-    return True, None if value == "none" else int(value)
+    if kind == "org":
+        return Q(organization__isnull=True) if value == "none" else Q(organization_id=int(value))
+    if kind == "topic":
+        return Q(category__topic_id=int(value))
+    return Q(category_id=int(value))
 
 
 def drilldown(
@@ -251,41 +272,33 @@ def drilldown(
     group: str = "total",
     now: datetime | None = None,
 ) -> "Drill":
-    """The messages behind one figure of the report, limited to what `official` may see."""
-    group_filter = group_q(group)  # ValueError for a malformed key
-    by_organization, organization_id = _organization_of_group(group)
+    """The messages behind one figure of the report, limited to what `official` may see: the stored facts
+    (stats.models.MessageFact) of the figure in the period, then the ones in the official's scope — two
+    queries whatever the number of messages behind the figure.
+
+    An organisation group means the executing organisation of the facts, or the deciders' one for
+    facts.ACTOR_ORGANIZATION_METRICS, exactly as the report's groups do."""
+    facts_filter = _facts_of_group(group)  # ValueError for a malformed key
     scope = staff_messages(official)
-    # A figure of the deciders' organisation (facts.MODERATED) is not about the executing organisation the
-    # group's Q selects: take every message in scope and keep the facts of that organisation.
-    if not (by_organization and metric in f.ACTOR_ORGANIZATION_METRICS):
-        scope = scope.filter(group_filter)
     if metric == OVERDUE:
         now = now or timezone.now()
-        ids = list(scope.filter(overdue_q(now, key)).order_by("-pk").values_list("pk", flat=True))
-        return Drill(ids=ids, events=len(ids))
-    if metric not in DRILL_SOURCES:
-        raise ValueError(metric)
-    first, after = _moscow_range(period)
-    if metric == f.SUPPORTS:
-        source: QuerySet[Any] = Support.objects.filter(created_at__gte=first, created_at__lt=after)
-    else:
-        source = MessageEvent.objects.filter(
-            kind__in=DRILL_SOURCES[metric], created_at__gte=first, created_at__lt=after
+        ids = list(
+            scope.filter(group_q(group), overdue_q(now, key)).order_by("-pk").values_list("pk", flat=True)
         )
-    candidates = list(scope.filter(pk__in=source.values("message_id")).values_list("pk", flat=True))
-    workdays = f.WorkdayIndex(period.start, period.end)
-    hits: defaultdict[int, int] = defaultdict(int)
-    for ids in chunks(candidates, 5_000):
-        for row in load_rows(ids, events_since=first):
-            for fact in f.message_facts(row, workdays):
-                if (
-                    fact.metric == metric
-                    and (not key or fact.key == key)
-                    and period.start <= fact.day <= period.end
-                    and (not by_organization or fact.organization_id == organization_id)
-                ):
-                    hits[row.id] += 1
-    return Drill(ids=sorted(hits, reverse=True), events=sum(hits.values()))
+        return Drill(ids=ids, events=len(ids))
+    if metric not in FACT_METRICS:
+        raise ValueError(metric)
+    facts = MessageFact.objects.filter(
+        facts_filter, metric=metric, day__gte=period.start, day__lte=period.end
+    )
+    if key:
+        facts = facts.filter(key=key)
+    hits = dict(facts.values_list("message_id").annotate(n=Count("pk")).order_by())
+    # The scope as a second query over the hits only: joined into the first, PostgreSQL hashes every
+    # message of the scope (a whole category: 100,000+ rows) to keep a few thousand facts.
+    visible = scope.filter(pk__in=list(hits)).order_by("-pk").values_list("pk", flat=True) if hits else []
+    ids = list(visible)
+    return Drill(ids=ids, events=sum(hits[pk] for pk in ids))
 
 
 def drill_page_messages(ids: Sequence[int]) -> list[Message]:

@@ -1,7 +1,9 @@
-"""Rebuilding the daily counters of stats.models from messages and events (the only writer of them).
+"""Rebuilding the statistics tables of stats.models from messages and events (the only writer of them):
+the facts of every message (MessageFact), the daily counters (DailyCount, the facts grouped by day) and
+the monthly layer over them (MonthlyCount, the daily counters grouped by month).
 
-`refresh_rollups()` rebuilds everything; `refresh_rollups(since=moment)` rebuilds only the days that
-anything after `moment` can have changed. The worker calls `refresh_recent()` on a schedule, which
+`refresh_rollups()` rebuilds everything; `refresh_rollups(since=moment)` rebuilds only the days (and
+their months) that anything after `moment` can have changed. The worker calls `refresh_recent()` on a schedule, which
 remembers where the previous run started, so nothing committed in between is missed.
 """
 
@@ -10,7 +12,8 @@ from datetime import datetime, time, timedelta
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from directory.workdays import MOSCOW, local_date
@@ -18,7 +21,7 @@ from messages.models import Message, MessageEvent, Support
 
 from .facts import WorkdayIndex, message_facts
 from .loading import chunks, load_rows
-from .models import DailyCount, RollupState
+from .models import DailyCount, DayTotal, MessageFact, MonthlyCount, RollupState
 
 CHUNK = 5_000
 INSERT_BATCH = 5_000
@@ -65,9 +68,10 @@ def _messages_to_read(start):
 
 
 def refresh_rollups(since=None, *, now=None, progress=None):
-    """Rebuild the counters of every day from the day of `since` (all days when None). Returns the
-    number of counter rows written. Safe to run while messages keep arriving, and twice at once (the
-    state row is locked, so the second run waits and then rebuilds on top of the first).
+    """Rebuild the facts and counters of every day from the day of `since` (all days when None), and
+    the months those days fall in. Returns the number of daily counter rows written. Safe to run while
+    messages keep arriving, and twice at once (the state row is locked, so the second run waits and then
+    rebuilds on top of the first). Readers see the old rows until the transaction commits.
 
     `progress(done, total)`, when given, is called before the first chunk and after each chunk of messages
     read (the long part); the command shows it as a bar."""
@@ -76,6 +80,7 @@ def refresh_rollups(since=None, *, now=None, progress=None):
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
         start = None if since is None else _first_day_to_rebuild(since)
         state.started_at = now
+        (MessageFact.objects.all() if start is None else MessageFact.objects.filter(day__gte=start)).delete()
         counts = Counter()
         workdays = WorkdayIndex(start or local_date(now), local_date(now))
         moment = None if start is None else _moscow_midnight(start)
@@ -87,48 +92,80 @@ def refresh_rollups(since=None, *, now=None, progress=None):
         for ids in chunks(ids_to_read, CHUNK):
             if progress is not None:
                 done += len(ids)
+            stored = []
             for row in load_rows(ids, events_since=moment):
                 for day, metric, key, organization_id in message_facts(row, workdays):
                     if start is None or day >= start:
                         counts[(day, row.category_id, organization_id, metric, key)] += 1
+                        stored.append((row.id, day, metric, key, row.category_id, organization_id))
+            _insert(MessageFact, FACT_FIELDS, stored)
             if progress is not None:
                 progress(done, total)
         stale = DailyCount.objects.all() if start is None else DailyCount.objects.filter(day__gte=start)
         stale.delete()
-        written = _insert(counts)
+        written = _insert(DailyCount, COUNT_FIELDS, ((*key, n) for key, n in counts.items()))
+        rebuild_months(start)
         state.refreshed_at = now
         state.rebuilt_from = start
         state.save()
     return written
 
 
-def _insert(counts):
-    """Write the counters: COPY on PostgreSQL (a full rebuild writes millions of rows), else bulk_create."""
-    if connection.vendor == "postgresql":
-        return _copy(counts)
-    rows = (
-        DailyCount(
-            day=day, category_id=category_id, organization_id=organization_id, metric=metric, key=key, count=n
-        )
-        for (day, category_id, organization_id, metric, key), n in counts.items()
+COUNT_FIELDS = ("day", "category", "organization", "metric", "key", "count")
+MONTH_FIELDS = ("month", "category", "organization", "metric", "key", "count")
+TOTAL_FIELDS = ("day", "metric", "count")
+FACT_FIELDS = ("message", "day", "metric", "key", "category", "organization")
+
+
+def rebuild_months(start):
+    """The layers over the daily counters, for every day from the first of the month of `start` (all
+    when None): the monthly counters (a month is the sum of its days, so a period's whole months are
+    read there) and the day totals of the series. Returns the number of monthly rows."""
+    first_month = None if start is None else start.replace(day=1)
+    days = DailyCount.objects.all()
+    months = MonthlyCount.objects.all()
+    totals = DayTotal.objects.all()
+    if first_month is not None:
+        days = days.filter(day__gte=first_month)
+        months = months.filter(month__gte=first_month)
+        totals = totals.filter(day__gte=first_month)
+    months.delete()
+    totals.delete()
+    by_month = (
+        days.annotate(month=TruncMonth("day"))
+        .values_list("month", "category_id", "organization_id", "metric", "key")
+        .annotate(n=Sum("count"))
+        .order_by()
     )
+    by_day = days.values_list("day", "metric").annotate(n=Sum("count")).order_by()
+    _insert(DayTotal, TOTAL_FIELDS, by_day.iterator(chunk_size=INSERT_BATCH))
+    return _insert(MonthlyCount, MONTH_FIELDS, by_month.iterator(chunk_size=INSERT_BATCH))
+
+
+def _insert(model, fields, rows):
+    """Write rows (tuples in the order of `fields`): COPY on PostgreSQL (a full rebuild writes millions
+    of rows), else bulk_create. Returns the number of rows."""
+    if connection.vendor == "postgresql":
+        return _copy(model, fields, rows)
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    objects = (model(**dict(zip(attnames, row, strict=True))) for row in rows)
     written = 0
-    while batch := list(islice(rows, INSERT_BATCH)):
-        DailyCount.objects.bulk_create(batch)
+    while batch := list(islice(objects, INSERT_BATCH)):
+        model.objects.bulk_create(batch)
         written += len(batch)
     return written
 
 
-def _copy(counts):
-    meta = DailyCount._meta
-    columns = [
-        meta.get_field(name).column for name in ("day", "category", "organization", "metric", "key", "count")
-    ]
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
+def _copy(model, fields, rows):
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    # Materialised first: a COPY holds the connection, so the rows cannot be read from it meanwhile.
+    rows = list(rows)
     with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
-        for (day, category_id, organization_id, metric, key), n in counts.items():
-            copy.write_row((day, category_id, organization_id, metric, key, n))
-    return len(counts)
+        for row in rows:
+            copy.write_row(row)
+    return len(rows)
 
 
 def refresh_recent(*, now=None):

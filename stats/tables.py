@@ -5,7 +5,8 @@ A cell carries its display text, its CSV value and, on the staff page, the drill
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
 from directory.models import AnswerKind
 
@@ -241,6 +242,17 @@ def build_tables(report):
     return [summary, organizations, deciders, topics, categories, reasons, series]
 
 
+@lru_cache(maxsize=4096)
+def _quoted(value):
+    return quote_plus(value)
+
+
+def _query_string(params):
+    """urlencode(params) for string values, with each key and value quoted once per process: a year's
+    staff page links ~800 figures, and urlencode's quoting was a third of the page's time (issue 14)."""
+    return "&".join(f"{_quoted(str(k))}={_quoted(str(v))}" for k, v in params.items())
+
+
 def link_drilldowns(tables, period, url):
     """Point every non-zero figure at the list of its messages (the staff page)."""
     for table in tables:
@@ -252,4 +264,4 @@ def link_drilldowns(tables, period, url):
                 if "start" in cell.drill:  # a row of the weekly table: that week only
                     params["period"] = "custom"
                     params.pop("on", None)
-                cell.href = f"{url}?{urlencode(params)}"
+                cell.href = f"{url}?{_query_string(params)}"

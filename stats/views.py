@@ -2,10 +2,14 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from messages.access import official_required
@@ -18,24 +22,45 @@ from .tables import build_tables, link_drilldowns
 TABLE_KEYS = ("summary", "organizations", "moderation", "topics", "categories", "reasons", "series")
 
 
+# The rendered report of a period is the same for every guest and for every official (the figures are
+# not scoped; a drill-down is): kept this long, and keyed by the counters' refresh, so a refresh shows at
+# once and only the live «overdue now» figures can be this old (issue 14).
+REPORT_CACHE_SECONDS = 60
+
+
+def report_body(period, *, staff):
+    """The HTML of the report of `period` (tables, charts, links), from the cache when it is there."""
+    refreshed_at = selectors.refreshed_at()
+    stamp = refreshed_at.timestamp() if refreshed_at else 0
+    key = f"stats-report:{int(staff)}:{period.kind}:{period.start}:{period.end}:{stamp}"
+    cache = caches[settings.STATS_CACHE]
+    body = cache.get(key)
+    if body is None:
+        report = selectors.report(period)
+        tables = build_tables(report)
+        if staff:
+            link_drilldowns(tables, period, reverse("stats:staff_drilldown"))
+        context = {
+            "staff": staff,
+            "period": period,
+            "report": report,
+            "tables": tables,
+            "charts": charts.build(report, tables),
+            "query": urlencode(period.query()),
+            "previous_query": urlencode(period.shifted(-1).query()),
+            "next_query": urlencode(period.shifted(1).query()),
+        }
+        body = render_to_string("stats/_report_body.html", context)
+        cache.set(key, body, REPORT_CACHE_SECONDS)
+    return mark_safe(body)  # rendered by our own template above, escaped there
+
+
 def _context(request, *, staff):
     form, period = parse_period(request.GET)
     context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
     if period is None:
         return context
-    report = selectors.report(period)
-    tables = build_tables(report)
-    query = urlencode(period.query())
-    context.update(
-        report=report,
-        tables=tables,
-        charts=charts.build(report, tables),
-        query=query,
-        previous_query=urlencode(period.shifted(-1).query()),
-        next_query=urlencode(period.shifted(1).query()),
-    )
-    if staff:
-        link_drilldowns(tables, period, reverse("stats:staff_drilldown"))
+    context.update(query=urlencode(period.query()), report_body=report_body(period, staff=staff))
     return context
 
 

@@ -13,6 +13,15 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_stats_cache():
+    """The rendered statistics reports are kept in process memory keyed by the refresh time, which tests
+    repeat (refresh_rollups(now=NOW)): no test may see another's report."""
+    from django.core.cache import caches
+
+    caches["stats"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(request, django_db_blocker):
     """Rate-limit counters live in the database cache (issue 11), whose table a transactional test's flush
     does not empty: clear it after such a test, so no test inherits another's hits. (Other tests roll the
@@ -25,6 +34,15 @@ def _fresh_rate_limits(request, django_db_blocker):
 
         with django_db_blocker.unblock():
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_fragments():
+    """Shared page fragments (portal/pagecache.py) live in each process's memory, outside the database:
+    no test may find a fragment another test rendered."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -41,3 +41,36 @@ def test_guest_pages_stay_cacheable(client, db):
 @pytest.mark.parametrize("url", ["/m/2026%00/", "/messages/?q=%00", "/stats/?period=%00year", "/healthz?%00"])
 def test_nul_bytes_are_a_400(client, url):
     assert client.get(url).status_code == 400
+
+
+# --- what every request pays for (issue 14) ----------------------------------------------------------
+
+
+def test_the_csp_header_is_django_csps_policy_and_follows_the_settings(client, settings):
+    from csp.utils import build_policy
+
+    assert client.get("/healthz").headers["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/healthz").headers["Content-Security-Policy"] == "default-src 'none'"
+    assert "Content-Security-Policy-Report-Only" not in client.get("/healthz").headers
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    report_only = client.get("/healthz").headers["Content-Security-Policy-Report-Only"]
+    assert report_only == build_policy(report_only=True) and "img-src 'self'" in report_only
+
+
+def test_the_site_speaks_russian_whatever_the_browser_asks(client, db):
+    """LocaleMiddleware is gone (one language): a browser asking for English still gets Russian."""
+    from django.conf import settings
+
+    assert "django.middleware.locale.LocaleMiddleware" not in settings.MIDDLEWARE
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Пароль" in page and "Password" not in page
+
+
+def test_the_staff_guard_reverses_its_prefixes_once(django_assert_num_queries):
+    from zarechny.staff_mfa import _guarded_prefixes, guarded_prefixes
+
+    _guarded_prefixes.cache_clear()
+    assert guarded_prefixes() == ("/office/", "/admin/")
+    guarded_prefixes()
+    assert _guarded_prefixes.cache_info().hits == 1

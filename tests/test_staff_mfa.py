@@ -190,3 +190,22 @@ def test_a_private_message_and_its_photos_wait_for_enrolment(
         if response.streaming:  # a photo: read to the end, which closes the file
             # (not response.close(): it sends request_finished, which closes the test's connection)
             b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_the_guard_costs_one_query_per_request(
+    client, moderator, category, citizen, mfa_required, rows, django_assert_num_queries
+):
+    """The enrolment check is asked by the middleware and again by the staff view: one read of the
+    authenticators, and the official with its organisation in the same query as before (issue 14)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.factories import submit
+
+    for i in range(rows):
+        submit(citizen, category, text=f"Яма {i}")
+    TOTP.activate(moderator, generate_totp_secret())
+    client.force_login(moderator)
+    # session, user, official + organisation, authenticators; the home's three counts
+    with django_assert_num_queries(7):
+        assert client.get("/office/").status_code == 200

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "api",
 ]
 
+# Every request pays for every middleware, /healthz included (issue 14, bench/pages.py compares it with a
+# bare Django view). Not here on purpose: LocaleMiddleware — the site has one language (LANGUAGES), which
+# Django uses when none is activated, so choosing one per request from Accept-Language served nothing.
 MIDDLEWARE = [
     # First: the request id, the one log line and the latency of every request (zarechny/logs.py).
     "zarechny.logs.RequestLogMiddleware",
@@ -77,7 +80,6 @@ MIDDLEWARE = [
     "zarechny.middleware.reject_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -86,7 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "zarechny.staff_mfa.StaffMfaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "zarechny.middleware.content_security_policy",  # django-csp's policy, built once (issue 14)
     "zarechny.middleware.permissions_policy",
     "zarechny.middleware.private_cache_control",
 ]
@@ -255,6 +257,9 @@ ANSWER_PDF_MAX_BYTES = env.int("ANSWER_PDF_MAX_BYTES", default=10 * 1024 * 1024)
 ANSWER_PDF_MAX_PAGES = env.int("ANSWER_PDF_MAX_PAGES", default=200)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
+# Where the rendered statistics reports are kept for a minute (stats.views.report_body): a bounded cache in
+# each process's memory (the "stats" entry of CACHES below), as the key changes with every refresh anyway.
+STATS_CACHE = env.str("STATS_CACHE", default="stats")
 CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a bomb must be an error everywhere.
@@ -378,7 +383,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Rate-limit counters must be shared by all web processes: Redis when there is one, else the database
 # (table made by zarechny/migrations/0001_cache_table.py). A per-process cache would multiply every limit
 # by the number of gunicorn workers. With Redis down the limits fail open (zarechny/cache.py).
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "zarechny_cache",
@@ -388,6 +393,24 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
+# Rendered fragments of public pages (issue 14, portal/pagecache.py): kept in each process's memory,
+# bounded, so a flood of search URLs cannot push the shared rate-limit counters out; they are found
+# through version numbers kept in "default", which every process shares, so an event that bumps a
+# version is seen by all of them at once. "nocache" renders without keeping anything.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "zarechny-pages",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=2000)},
+}
+CACHES["nocache"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+# The rendered statistics reports (stats.views.report_body, STATS_CACHE above): per process as well, keyed
+# by the counters' refresh.
+CACHES["stats"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "zarechny-stats",
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
 # Limits per action (messages/ratelimits.py), in allauth's syntax: amount/period/per, per = user or ip.
 RATE_LIMIT_SUBMIT = env.str("RATE_LIMIT_SUBMIT", default="10/1h/user,30/1d/user,30/1h/ip")
 RATE_LIMIT_ANSWER_ATTACHMENTS = env.str("RATE_LIMIT_ANSWER_ATTACHMENTS", default="60/1h/user,120/1h/ip")

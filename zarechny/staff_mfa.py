@@ -7,20 +7,30 @@ account with an authenticator; this middleware makes the enrolment itself compul
 STAFF_REQUIRE_MFA is on. It lives in the project package because it names the faces it guards.
 """
 
+from functools import cache
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+from directory.routing import official_with_organization
 
 GUARDED_NAMESPACES = {"office", "admin"}
 
 
 def guarded_prefixes():
     """Everything under the back-office's and the admin's roots, whichever app serves it (the staff
-    statistics live in the stats app under the back-office's root); taken from the URLconf, not written."""
-    return (reverse("office:home"), reverse("admin:index"))
+    statistics live in the stats app under the back-office's root); taken from the URLconf, not written.
+    Reversed once per URLconf and script prefix: every request asks (issue 14)."""
+    return _guarded_prefixes(get_urlconf(), get_script_prefix())
+
+
+@cache
+def _guarded_prefixes(urlconf, script_prefix):
+    return (reverse("office:home", urlconf=urlconf), reverse("admin:index", urlconf=urlconf))
 
 
 ENROL_MESSAGE = (
@@ -32,7 +42,7 @@ ENROL_MESSAGE = (
 
 def is_staff_member(user) -> bool:
     """Anyone who works in the back-office or the admin: an official of Appendix 2 or a staff account."""
-    return user.is_staff or hasattr(user, "official")
+    return user.is_staff or official_with_organization(user) is not None
 
 
 def needs_enrolment(user) -> bool:
@@ -40,8 +50,18 @@ def needs_enrolment(user) -> bool:
         settings.STAFF_REQUIRE_MFA
         and user.is_authenticated
         and is_staff_member(user)
-        and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        and not _has_authenticator(user)
     )
+
+
+def _has_authenticator(user) -> bool:
+    """Asked by the guard and again by every staff view: read once per request (the user object lives as
+    long as the request), not once per asking (issue 14)."""
+    known = getattr(user, "_zarechny_has_totp", None)
+    if known is None:
+        known = is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        user._zarechny_has_totp = known
+    return known
 
 
 class StaffMfaMiddleware:

@@ -401,6 +401,8 @@ def rating_remarks_review(
     locked.save(
         update_fields=["remarks_review", "remarks_public", "remarks_reviewed_by", "remarks_reviewed_at"]
     )
+    # The public page shows the decision at once: saving the message marks its cached copies stale.
+    message.save(update_fields=["updated_at"])
     record_event(
         message,
         Kind.REMARKS_REVIEWED,

@@ -3,6 +3,7 @@
 from django import forms, template
 from django.conf import settings
 from django.db.models import Q
+from django.urls import get_script_prefix, reverse
 
 from directory.workdays import working_days_phrase
 from messages.models import Notification
@@ -36,6 +37,37 @@ def field(bound, **options):
     }
 
 
+# The links of the portal's header and footer, by URL name. Every portal page shows them; reversing a
+# dozen names on every request cost more than serving a cached list body (issue 14), so they are
+# reversed once per process (and script prefix, which a deployment under a sub-path sets).
+PORTAL_LINKS = {
+    "home": "home",
+    "message_list": "portal:message_list",
+    "submit": "portal:submit",
+    "organizations": "organization_list",
+    "faq": "faq",
+    "rules": "rules",
+    "stats": "stats:public",
+    "lookup": "portal:lookup",
+    "consent": "portal:consent",
+    "cabinet": "portal:cabinet",
+    "office": "office:home",
+    "login": "account_login",
+    "signup": "account_signup",
+    "logout": "account_logout",
+}
+_reversed_links: dict[str, dict[str, str]] = {}
+
+
+@register.simple_tag
+def portal_links():
+    prefix = get_script_prefix()
+    links = _reversed_links.get(prefix)
+    if links is None:
+        links = _reversed_links[prefix] = {key: reverse(name) for key, name in PORTAL_LINKS.items()}
+    return links
+
+
 @register.simple_tag(takes_context=True)
 def nav_state(context):
     """Unread notifications and back-office access for the header; one query, once per request."""
@@ -56,6 +88,9 @@ def nav_state(context):
 @register.filter
 def author_name(message):
     """The author's name only when they chose to show it (opt-in) and still have an account."""
+    known = getattr(message, "public_author_name", None)  # a guest's cached copy (portal.views)
+    if known is not None:
+        return known
     author = message.author
     if message.show_author_name and author is not None and author.is_active and author.full_name:
         return author.full_name

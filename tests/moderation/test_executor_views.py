@@ -52,7 +52,7 @@ def test_queue_query_count_does_not_grow(
     for i in range(rows):
         registered(citizen, category, moderator, text=f"Яма {i}")
     client.force_login(executor)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url("office:answer_queue"))
     assert len(response.context["page"].object_list) == rows
 

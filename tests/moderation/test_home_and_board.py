@@ -76,7 +76,7 @@ def test_overdue_board_query_count(
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
     # + one read of the calendar overrides for the working days late, whatever the number of rows
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("office:overdue"))
     assert response.context["groups"][0].total == 2 * rows
 
@@ -88,7 +88,7 @@ def test_home_query_count(
     _overdue_world(citizen, category, moderator, rows)
     client.force_login(supervisor)
     # ... and one count of the rating remarks waiting for review (§7.2–7.3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("office:home"))
 
 

@@ -78,8 +78,8 @@ def test_queue_query_count_does_not_grow(
     for i in range(rows):
         submit(citizen, category, text=f"Яма {i}", photos=processed_photos(1) if i % 2 else ())
     client.force_login(moderator)
-    # session + user + official, filter categories, count, page rows
-    with django_assert_num_queries(7):
+    # session, user + official with its organisation (one query), filter categories, count, page rows
+    with django_assert_num_queries(6):
         response = client.get(url("office:moderation_queue"))
     assert len(response.context["page"].object_list) == rows
 
@@ -375,7 +375,7 @@ def test_reassign_requests_query_count(
         message = registered(citizen, category, moderator, text=f"Яма {i}")
         services.message_request_reassign(message=message, actor=executor, comment="Не наше")
     client.force_login(moderator)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url("office:reassign_requests"))
     assert len(response.context["requests"]) == rows
 
@@ -397,3 +397,61 @@ def test_the_rejection_letter_is_written_once_by_the_server(client, moderator, c
         code = script.read()
     for wording in ("отказано", "Исходное сообщение", "Комментарий модератора", "Выберите причины"):
         assert wording not in code
+
+
+# --- cost at two sizes (issue 14) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_supervisor_queue_query_count_does_not_grow(
+    client, supervisor, world, citizen, django_assert_num_queries, rows
+):
+    from tests.factories import processed_photos
+
+    for i in range(rows):
+        category = world["potholes"] if i % 2 else world["lighting"]
+        submit(citizen, category, text=f"Яма {i}", photos=processed_photos(2) if i == 1 else ())
+    client.force_login(supervisor)
+    # session, user, official with its organisation, count, filter categories, page rows with their
+    # photo counts (a subquery, so the count does not join the photos)
+    with django_assert_num_queries(6):
+        response = client.get(url("office:moderation_queue"))
+    rows_on_page = response.context["page"].object_list
+    assert len(rows_on_page) == rows
+    assert sorted(m.photo_count for m in rows_on_page)[-1] == 2
+    assert "фото: 2" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_review_query_count_does_not_grow(
+    client, moderator, category, citizen, django_assert_num_queries, rows
+):
+    """Neither the category's other messages (duplicate hints) nor the author's earlier ones add queries."""
+    for i in range(rows):
+        submit(citizen, category, text=f"Яма на дороге у дома {i}")
+    message = submit(citizen, category, text="Яма на дороге у дома 1")
+    client.force_login(moderator)
+    # session, user, official with its organisation; the message, photos, reasons, answers, events; may
+    # moderate; the organisations (category's own, others); the duplicate candidates as plain rows and
+    # the top five as messages; the author's earlier messages; the categories and the reasons of the two
+    # forms (one evaluation each, the reasons shared with the duplicate hint)
+    with django_assert_num_queries(16):
+        response = client.get(url("office:review", message))
+    assert response.status_code == 200
+    assert len(response.context["earlier"]) == min(rows, 10)
+    assert response.context["duplicates"]
+    assert response.context["duplicate_reason"].code == RejectionReason.DUPLICATE
+
+
+def test_deadline_badges(client, moderator, category, citizen):
+    """The queue's deadline cell: the date, and «просрочено» / «сегодня» badges (built without a template)."""
+    from django.template import Context, Template
+
+    now = timezone.now()
+    template = Template("{% load office %}{% deadline due %}")
+    overdue = template.render(Context({"due": now - timedelta(hours=1), "now": now}))
+    assert 'class="badge badge-overdue">просрочено</span>' in overdue
+    local = timezone.localtime(now + timedelta(days=30))
+    later = template.render(Context({"due": local, "now": now}))
+    assert later == f'<time datetime="{local.isoformat()}">{local:%d.%m.%Y %H:%M}</time>'
+    assert template.render(Context({"due": None, "now": now})) == "—"

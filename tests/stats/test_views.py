@@ -204,7 +204,11 @@ def test_public_page_queries_do_not_grow(
     client, world, citizen, moderator, executor, n, django_assert_num_queries
 ):
     _make(n, world, citizen, moderator, executor)
-    with django_assert_num_queries(7):
+    # the refresh time (the cache key), then the report's 7
+    with django_assert_num_queries(8):
+        assert client.get(PUBLIC).status_code == 200
+    # the same report again within the minute: only the refresh time
+    with django_assert_num_queries(1):
         assert client.get(PUBLIC).status_code == 200
 
 
@@ -214,8 +218,10 @@ def test_staff_page_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # + session, user, official, the official's organisation in the office header
+    # + session, user, the official with its organisation (one query, issue 14)
     with django_assert_num_queries(11):
+        assert client.get(STAFF).status_code == 200
+    with django_assert_num_queries(4):  # session, user, official; the refresh time
         assert client.get(STAFF).status_code == 200
 
 
@@ -225,7 +231,9 @@ def test_drilldown_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    with django_assert_num_queries(10):
+    # session, user, the official with its organisation; the stored facts, which of them are in the
+    # official's scope; the page's messages
+    with django_assert_num_queries(6):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
 
 
@@ -245,6 +253,7 @@ def test_drilldown_of_january_with_a_message_corrected_in_may(client, world, cit
     )
     services.message_resubmit(message=message, actor=citizen, text="Исправлено.", now=msk(2026, 5, 18))
     services.message_register(message=message, actor=moderator, now=msk(2026, 5, 19))
+    refresh_rollups(now=msk(2026, 5, 20))  # the list behind a figure is what the last refresh counted
     client.force_login(supervisor)
     january = {"period": "month", "on": "2026-01-01"}
     for metric in ("received", "decided", "rejected"):
@@ -327,3 +336,37 @@ def test_new_figures_on_the_pages_and_in_csv(client, february_refreshed, supervi
     staff = client.get(STAFF, FEBRUARY).content.decode()
     assert f"metric=moderated&amp;key=late&amp;group=org%3A{world['kbu'].pk}" in staff
     assert "metric=rework_answer&amp;key=late" in staff
+
+
+def test_drilldown_links_encode_like_urlencode():
+    """The figures' links are built with a cached quoting (issue 14): the same query strings as urlencode."""
+    from urllib.parse import urlencode
+
+    from stats.tables import _query_string
+
+    params = {
+        "period": "custom",
+        "start": "2026-01-05",
+        "metric": "reason",
+        "key": "в срок & ещё",
+        "group": "org:5",
+    }
+    assert _query_string(params) == urlencode(params)
+
+
+def test_the_report_is_kept_until_the_next_refresh(client, world, citizen, moderator, executor, supervisor):
+    """Guests and officials get the rendered report from the cache; a refresh changes the key at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _make(2, world, citizen, moderator, executor)
+    assert "Поступило" in client.get(PUBLIC).content.decode()
+    before = client.get(PUBLIC).content.decode()
+    submit(citizen, world["potholes"])
+    assert client.get(PUBLIC).content.decode() == before  # not refreshed: the same figures, cached
+    refresh_rollups(now=timezone.now() + timedelta(seconds=1))
+    assert client.get(PUBLIC).content.decode() != before
+    client.force_login(supervisor)
+    staff = client.get(STAFF).content.decode()
+    assert DRILL in staff and DRILL not in client.get(PUBLIC).content.decode()  # one body per face

@@ -1,0 +1,83 @@
+"""Queries per public page stay the same whatever the number of messages (issue 14).
+
+Each page is asked twice: with its shared fragment missing (it is rendered: the data queries) and
+present (only the versions are read: one query of the database cache, none with Redis). The numbers are
+the same for 3 and 30 messages, on SQLite and on PostgreSQL."""
+
+import pytest
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from messages import services
+from tests.factories import answered, processed_photos, registered
+
+pytestmark = pytest.mark.django_db
+
+# Rendering a list: versions, count (bounded), page, and the filter form's topic, category and
+# organisation choices. A category or organisation filter looks its value up once more.
+LIST_PAGES = {
+    "first page": ({}, 6),
+    "one category": ({"category": "potholes"}, 7),
+    "one organisation": ({"organization": "adm"}, 7),
+    "text search": ({"q": "яма"}, 6),
+    "most supported": ({"sort": "supported"}, 6),
+    "second page": ({"page": 2}, 6),
+    "deep page": ({"page": 500}, 6),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(params=[3, 30], ids=["3 messages", "30 messages"])
+def messages(request, citizen, other_citizen, moderator, executor, category):
+    made = []
+    for i in range(request.param):
+        if i % 3 == 0:
+            made.append(answered(citizen, category, moderator, executor, text=f"Яма номер {i}"))
+        else:
+            made.append(
+                registered(citizen, category, moderator, text=f"Ямы во дворе {i}", photos=processed_photos(1))
+            )
+    services.message_support(message=made[0], user=other_citizen)
+    return made
+
+
+def queries(client, url, params=None, *, cold):
+    client.get(url, params)  # the versions exist from here on
+    if cold:
+        caches["pages"].clear()
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("label", LIST_PAGES)
+def test_public_list_queries(client, messages, label):
+    params, rendered = LIST_PAGES[label]
+    assert queries(client, "/messages/", params, cold=True) == rendered
+    assert queries(client, "/messages/", params, cold=False) == 1
+
+
+def test_home_queries(client, messages):
+    assert queries(client, "/", cold=True) == 3  # versions, topics, their categories
+    assert queries(client, "/", cold=False) == 1
+
+
+def test_message_page_queries(client, messages, other_citizen):
+    answered_message = messages[0]
+    url = f"/m/{answered_message.number}/"
+    # A guest: versions, the message (kept for guests until anything public changes), versions,
+    # photos, answers, their attachments, the timeline; then only the two version reads.
+    assert queries(client, url, cold=True) == 7
+    assert queries(client, url, cold=False) == 2
+    client.force_login(other_citizen)
+    # + the session, the user, the header's unread notices and back-office check, the own support
+    assert queries(client, url, cold=True) == 11
+    assert queries(client, url, cold=False) == 7
