@@ -245,7 +245,9 @@ def test_a_remarks_decision_shows_on_the_cached_guest_page_at_once(
     moderator's decision on the next request, and a later «не публиковать» takes them off at once."""
     message = answered(citizen, category, moderator, executor)
     with committed():
-        services.message_rate(message=message, actor=citizen, positive=False, remarks="Яма осталась у дома 5.")
+        services.message_rate(
+            message=message, actor=citizen, positive=False, remarks="Яма осталась у дома 5."
+        )
     rating = message.answers.get().rating
     assert "на проверке у модератора" in client.get(page_url(message)).content.decode()
     with committed():
