@@ -24,7 +24,6 @@ from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEven
 DUPLICATE_LOOKBACK_DAYS = 90
 DUPLICATE_CANDIDATES = 300
 DUPLICATE_LIMIT = 5
-DUPLICATE_DISTANCE_M = 150
 DUPLICATE_TEXT_SIMILARITY = 0.3
 EARLIER_MESSAGES_LIMIT = 10
 QUEUE_PAGE_SIZE = 50
@@ -303,13 +302,16 @@ class DuplicateCandidate:
 def likely_duplicates(
     official: Official | None, message: Message, now: datetime | None = None
 ) -> list["DuplicateCandidate"]:
-    """Same category and a close place (≤150 m, or the same normalised address) or a similar text,
-    among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
+    """Same category and a close place or the same normalised address or a similar text, among the
+    category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
+
+    A close place is the rule the submit form shows citizens (messages.selectors.public_messages_near:
+    public messages within about 200 m), so a moderator is pointed at what the author was shown.
     """
     now = now or timezone.now()
-    candidates = (
-        scoped.staff_messages(official)
-        .filter(
+    in_scope = scoped.staff_messages(official)
+    candidates = list(
+        in_scope.filter(
             category_id=message.category_id, submitted_at__gte=now - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
         )
         .exclude(pk=message.pk)
@@ -317,15 +319,30 @@ def likely_duplicates(
         .only("pk", "number", "text", "address", "latitude", "longitude", "submitted_at", "state")
         .order_by("-submitted_at")[:DUPLICATE_CANDIDATES]
     )
+    distances: dict[int, float] = {}
+    if message.latitude is not None and message.longitude is not None:
+        near = scoped.public_messages_near(
+            category_id=message.category_id,
+            latitude=message.latitude,
+            longitude=message.longitude,
+            now=now,
+            exclude_pk=message.pk,
+            days=DUPLICATE_LOOKBACK_DAYS,
+            limit=DUPLICATE_CANDIDATES,
+        )
+        seen = {other.pk for other in candidates}
+        extra = [other.pk for other in near if other.pk not in seen]
+        if extra:  # older than the 300 newest, still within 90 days: only those the official may open
+            candidates += list(in_scope.filter(pk__in=extra))
+        distances = {other.pk: other.distance_m for other in near}  # type: ignore[attr-defined]
     address = normalise_address(message.address)
     found = []
     for other in candidates:
         reasons, score = [], 0.0
-        if message.latitude is not None and other.latitude is not None:
-            distance = distance_m(message.latitude, message.longitude, other.latitude, other.longitude)
-            if distance <= DUPLICATE_DISTANCE_M:
-                reasons.append(f"в {round(distance)} м")
-                score += 1 - distance / (2 * DUPLICATE_DISTANCE_M)
+        if other.pk in distances:
+            distance = distances[other.pk]
+            reasons.append(f"в {round(distance)} м")
+            score += 1 - distance / (2 * scoped.NEARBY_RADIUS_M)
         if address and normalise_address(other.address) == address:
             reasons.append("тот же адрес")
             score += 0.5
