@@ -12,7 +12,9 @@ from django.db.models.expressions import CombinedExpression, ExpressionWrapper
 from django.db.models.functions import Cast
 
 METRES_PER_DEGREE = 111_195.0  # of latitude, and of longitude at the equator (mean Earth radius)
-OUT_OF_BOUNDS = "Точка за пределами города Заречного. Поставьте метку в границах города или не указывайте точку."
+OUT_OF_BOUNDS = (
+    "Точка за пределами города Заречного. Поставьте метку в границах города или не указывайте точку."
+)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import math
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -172,8 +173,8 @@ NEARBY_LIMIT = 10
 def public_messages_near(
     *,
     category_id: int,
-    latitude: float,
-    longitude: float,
+    latitude: "float | Decimal",
+    longitude: "float | Decimal",
     now: datetime | None = None,
     exclude_pk: int | None = None,
     radius_m: float = NEARBY_RADIUS_M,
@@ -183,8 +184,8 @@ def public_messages_near(
     """Public messages of a category within `radius_m` of a point, submitted in the last `days`, nearest
     first, each with `distance_m`. One bounded query: the box around the point is served by the
     partial (latitude, longitude) index of public messages; the exact circle is cut in SQL."""
-    latitude, longitude = float(latitude), float(longitude)
-    box = places.box_around(latitude, longitude, radius_m)
+    lat, lon = float(latitude), float(longitude)
+    box = places.box_around(lat, lon, radius_m)
     since = (now or timezone.now()) - timedelta(days=days)
     queryset = (
         public_messages()
@@ -194,12 +195,12 @@ def public_messages_near(
             latitude__range=(box.south, box.north),
             longitude__range=(box.west, box.east),
         )
-        .annotate(distance_sq=places.squared_distance(latitude, longitude))
+        .annotate(distance_sq=places.squared_distance(lat, lon))
         .filter(distance_sq__lte=radius_m * radius_m)
     )
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
-    found = list(queryset.order_by("distance_sq", "-submitted_at", "-id")[:limit])
+    found: list[Message] = list(queryset.order_by("distance_sq", "-submitted_at", "-id")[:limit])
     for message in found:
         message.distance_m = math.sqrt(message.distance_sq)  # type: ignore[attr-defined]
     return found

@@ -4,6 +4,8 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,10 +35,13 @@ from messages.models import (
     Support,
 )
 from messages.photos import MAX_FILES, process_batch
+from messages.places import in_city, squared_distance
 
+from . import maps
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 
 PAGE_SIZE = 20
+RU = {"ensure_ascii": False}
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -62,10 +67,34 @@ def message_list(request):
     queryset = queryset.prefetch_related(
         Prefetch("photos", queryset=Photo.objects.order_by("position", "id"))
     )
+    queryset, near = _sorted_by_distance(request, form, queryset)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     mark_answer_overdue(page)  # §6.2 in public: «срок ответа истёк N рабочих дней назад»
     filtered = any(request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort"))
-    return render(request, "portal/message_list.html", {"form": form, "page": page, "filtered": filtered})
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": filtered,
+        "near": near,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "portal/message_list.html", context)
+
+
+def _sorted_by_distance(request, form, queryset):
+    """«Рядом со мной» (issue 15): ?sort=near&lat=…&lon=… lists the messages with a point, nearest first.
+    Without a usable point the sort is ignored and the page says why (never an error page)."""
+    if getattr(form, "cleaned_data", {}).get("sort") != "near":
+        return queryset, None
+    try:
+        point = maps.parse_point(request.GET)
+        if point is None:
+            raise maps.BadPlace("Чтобы показать ближайшие, разрешите определить местоположение.")
+    except maps.BadPlace as error:
+        flash.warning(request, f"Сортировка «рядом» не применена: {error}")
+        return queryset, None
+    queryset = queryset.filter(latitude__isnull=False).annotate(distance_sq=squared_distance(*point))
+    return queryset.order_by("distance_sq", "-submitted_at", "-id"), point
 
 
 @require_safe
@@ -140,6 +169,7 @@ def _message_page(request, message, *, rating_form=None):
             list(message.rejection_reasons.all()) if is_author and message.state == State.REJECTED else []
         ),
         "rating_window_days": settings.RATING_WINDOW_DAYS,
+        "map": maps.map_settings(),
     }
     return render(request, "portal/message_detail.html", context)
 
@@ -180,6 +210,7 @@ def message_support(request, number):
     """§7.5: a user or a guest supports a public message once; the second try changes nothing."""
     message = get_object_or_404(selectors.public_messages(), number=number)
     response = redirect(reverse("portal:message", kwargs={"number": number}) + "#support")
+    wants_json = "application/json" in request.headers.get("Accept", "")
     user = request.user if request.user.is_authenticated else None
     guest_token = _guest_token(request) if user is None else None
     try:
@@ -192,8 +223,12 @@ def message_support(request, number):
                 usage.rollback()
                 raise
     except ratelimits.RateLimited as refusal:
+        if wants_json:
+            return JsonResponse({"ok": False, "text": str(refusal)}, status=429, json_dumps_params=RU)
         flash.error(request, str(refusal))
         return response
+    if wants_json:  # the submit form's «Поддержать» (issue 15): the same service and limits, no page
+        response = JsonResponse({}, json_dumps_params=RU)
     if user is None and guest_token is None:
         guest_token = services.new_guest_token()
         response.set_signed_cookie(
@@ -208,7 +243,13 @@ def message_support(request, number):
     try:
         counted = services.message_support(message=message, user=user, guest_token=guest_token)
     except MessageActionError as error:
+        if wants_json:
+            return JsonResponse({"ok": False, "text": str(error)}, status=409, json_dumps_params=RU)
         flash.error(request, str(error))
+        return response
+    if wants_json:
+        text = "Спасибо! Ваша поддержка учтена." if counted else "Вы уже поддержали это сообщение."
+        response.content = json.dumps({"ok": True, "counted": counted, "text": text}, ensure_ascii=False)
         return response
     if counted:
         flash.success(request, "Спасибо! Ваша поддержка учтена.")
@@ -405,7 +446,10 @@ def submit(request):
             return redirect("portal:submitted", number=message.number)
     if usage is not None:
         usage.rollback()
-    return _submit_page(request, form, category)
+    photo_point = photos[0].gps_point if photos else None
+    if photo_point and not in_city(*photo_point):
+        photo_point = None
+    return _submit_page(request, form, category, photo_point=photo_point)
 
 
 def _photos_failed(form, kept=0):
@@ -414,8 +458,15 @@ def _photos_failed(form, kept=0):
         form.add_error("text", TEXT_OR_PHOTO_REQUIRED)
 
 
-def _submit_page(request, form, category, status=200):
-    context = {"form": form, "category": category, "faq": category_faq(category)}
+def _submit_page(request, form, category, status=200, photo_point=None):
+    context = {
+        "form": form,
+        "category": category,
+        "faq": category_faq(category),
+        "map": maps.map_settings(),
+        # The first photo's GPS (read before its metadata was stripped) when the form comes back.
+        "photo_point": photo_point,
+    }
     return render(request, "portal/submit.html", context, status=status)
 
 
@@ -471,6 +522,7 @@ def message_edit(request, number):
                     category=data["category"],
                     occurred_at=data["occurred_at"],
                     address=data["address"],
+                    point=(data["latitude"], data["longitude"]) if data["latitude"] is not None else None,
                     remove_photos=data.get("remove_photos") or [],
                     add_photos=new_photos,
                 )
@@ -491,6 +543,8 @@ def message_edit(request, number):
                 "text": message.text,
                 "occurred_at": timezone.localtime(message.occurred_at),
                 "address": message.address,
+                "latitude": message.latitude,
+                "longitude": message.longitude,
             },
         )
     return _edit_page(request, message, form, photos)
@@ -504,6 +558,7 @@ def _edit_page(request, message, form, photos, status=200):
         "max_photos": MAX_FILES,
         "reasons": list(message.rejection_reasons.all()),
         "rejection": selectors.last_rejection(message),
+        "map": maps.map_settings(),
     }
     return render(request, "portal/message_edit.html", context, status=status)
 

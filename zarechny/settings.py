@@ -15,7 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
 
-
 def map_tile_hosts(url: str) -> list[str]:
     """The CSP img-src source of the tile server and nothing more: its scheme and host ({s} becomes a
     wildcard subdomain); nothing for a relative URL (our own origin is allowed already)."""

@@ -27,9 +27,9 @@ from ..models import (
     Notification,
     YearCounter,
 )
-from ..places import OUT_OF_BOUNDS, in_city
 from ..notifications import DIGEST_KINDS
 from ..outbox import enqueue_outbox_delivery_on_commit
+from ..places import OUT_OF_BOUNDS, in_city
 
 REGISTRATION_WORKING_DAYS = 3  # §5.4
 ANSWER_WORKING_DAYS = 10  # §6.2, and again after a negative rating (§7.3)
