@@ -321,7 +321,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *MAP_TILE_HOSTS],
+        # blob: for submit.js's preview of the chosen photos (object URLs made by our own script).
+        "img-src": ["'self'", "data:", "blob:", *MAP_TILE_HOSTS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -55,6 +55,10 @@
     var lat = parseFloat(latInput.value.replace(",", "."));
     var lon = parseFloat(lonInput.value.replace(",", "."));
     if (isFinite(lat) && isFinite(lon)) {
+      if (pin && latInput.value === pin.getLatLng().lat.toFixed(6) &&
+          lonInput.value === pin.getLatLng().lng.toFixed(6)) {
+        return; // the same point (a blur after typing): the list nearby stays as it is
+      }
       if (setPin(lat, lon, "Метка поставлена по координатам.")) { map.panTo([lat, lon]); }
     }
   }
