@@ -75,7 +75,8 @@ def main():
         reverse("portal:message_list"),
     )
     cases = [
-        ("GeoJSON, city-wide box (500 newest)", geojson, {"bbox": CITY}),
+        ("baseline: /healthz (the stack alone)", reverse("healthz"), {}),
+        ("GeoJSON, city-wide box (300 newest)", geojson, {"bbox": CITY}),
         ("GeoJSON, street-sized box", geojson, {"bbox": STREET}),
         (
             "GeoJSON, city, one category, 90 days",
@@ -87,7 +88,12 @@ def main():
             nearby,
             {"category": "potholes", "lat": "53.199", "lon": "45.171"},
         ),
-        ("list sorted by distance, page 1", listing, {"sort": "near", "lat": "53.199", "lon": "45.171"}),
+        ("list, default order, page 1 (for comparison)", listing, {}),
+        (
+            "list sorted by distance (500 m), page 1",
+            listing,
+            {"sort": "near", "lat": "53.199", "lon": "45.171"},
+        ),
     ]
     print(f"\n{'case':<45} {'median':>9} {'max':>9}  answer")
     for label, url, params in cases:

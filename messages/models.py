@@ -152,6 +152,12 @@ class Message(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=PUBLIC_STATES, latitude__isnull=False),
                 name="message_public_point",
             ),
+            # The nearby search by category (the submit form, the duplicate hints): a few hundred entries.
+            models.Index(
+                fields=["category", "latitude", "longitude"],
+                condition=Q(state__in=PUBLIC_STATES, latitude__isnull=False),
+                name="message_public_category_point",
+            ),
         ]
 
     def __str__(self):

@@ -316,8 +316,12 @@ class MapFilterForm(MessageFilterForm):
 
     period = forms.ChoiceField(label="Период", required=False, choices=PERIODS)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, parse_only=False, **kwargs):
+        if parse_only:
+            # The GeoJSON feed only parses: no grouped category choices to build (a query per request).
+            forms.Form.__init__(self, *args, **kwargs)
+        else:
+            super().__init__(*args, **kwargs)
         del self.fields["q"]
         del self.fields["sort"]
 

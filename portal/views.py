@@ -35,13 +35,14 @@ from messages.models import (
     Support,
 )
 from messages.photos import MAX_FILES, process_batch
-from messages.places import in_city, squared_distance
+from messages.places import box_around, in_city, squared_distance
 
 from . import maps
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 
 PAGE_SIZE = 20
 RU = {"ensure_ascii": False}
+NEAR_RADIUS_M = 500  # «Рядом со мной»: the list holds the messages this close, nearest first
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -76,6 +77,7 @@ def message_list(request):
         "page": page,
         "filtered": filtered,
         "near": near,
+        "near_radius": NEAR_RADIUS_M,
         "query": request.GET.urlencode(),
     }
     return render(request, "portal/message_list.html", context)
@@ -93,7 +95,13 @@ def _sorted_by_distance(request, form, queryset):
     except maps.BadPlace as error:
         flash.warning(request, f"Сортировка «рядом» не применена: {error}")
         return queryset, None
-    queryset = queryset.filter(latitude__isnull=False).annotate(distance_sq=squared_distance(*point))
+    # Within NEAR_RADIUS_M only: the box is served by the public point index, so the sort and the count
+    # stay small whatever the number of messages (a sort of every public message took seconds at 10⁶).
+    box = box_around(*point, NEAR_RADIUS_M)
+    queryset = queryset.filter(
+        latitude__range=(box.south, box.north), longitude__range=(box.west, box.east)
+    ).annotate(distance_sq=squared_distance(*point))
+    queryset = queryset.filter(distance_sq__lte=NEAR_RADIUS_M**2)
     return queryset.order_by("distance_sq", "-submitted_at", "-id"), point
 
 

@@ -355,12 +355,14 @@ def test_support_from_the_form_answers_json_with_the_same_service(
 # --- «Рядом со мной» ----------------------------------------------------------------------------------
 
 
-def test_list_sorted_by_distance(client, citizen, category, moderator):
-    far = registered(citizen, category, moderator, **at(900))
+def test_list_sorted_by_distance_within_500_m(client, citizen, category, moderator):
+    farther = registered(citizen, category, moderator, **at(400))
     near = registered(citizen, category, moderator, **at(50))
+    registered(citizen, category, moderator, **at(0, 600))  # beyond 500 m
     registered(citizen, category, moderator)  # no point: not in a distance list
     response = client.get(reverse("portal:message_list"), {"sort": "near", "lat": "53.2", "lon": "45.17"})
-    assert [m.number for m in response.context["page"]] == [near.number, far.number]
+    assert [m.number for m in response.context["page"]] == [near.number, farther.number]
+    assert "в радиусе 500 м" in response.content.decode()
 
 
 @pytest.mark.parametrize(
