@@ -122,7 +122,7 @@ def test_public_map_shows_markers_from_the_geojson(page, live_server, citizen, c
     page.wait_for_selector("#public-map[data-loaded='3']")
     assert "На карте сообщений: 3." in page.locator("#map-status").inner_text()
     page.locator(".leaflet-marker-icon").first.wait_for()
-    shoot(page, "public-map", full_page=False)
+    shoot(page, "public-map")
     # The lone marker opens a popup with a link to its message.
     page.locator(f".leaflet-marker-icon[title^='№ {numbers[2]}']").click()
     link = page.get_by_role("link", name=f"Сообщение № {numbers[2]}")
