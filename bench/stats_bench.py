@@ -79,6 +79,18 @@ SUPPORTS = [(0, 0.55), (1, 0.2), (2, 0.1), (3, 0.06), (5, 0.05), (8, 0.04)]
 
 
 class Generator:
+    # Zarechny's bounds (settings.MAP_BOUNDS); nine messages in ten carry a point (the map bench).
+    BOUNDS = (53.17, 45.12, 53.24, 45.24)
+
+    def point(self):
+        if random.random() < 0.1:
+            return None, None
+        south, west, north, east = self.BOUNDS
+        return (
+            round(random.uniform(south, north), 6),
+            round(random.uniform(west, east), 6),
+        )
+
     def __init__(self, *, now, years, messages, seed):
         random.seed(seed)
         self.now = now
@@ -230,8 +242,7 @@ class Generator:
             "Сообщение нагрузочного теста статистики.",
             submitted - timedelta(hours=2),
             "ул. Ленина, 1",
-            None,
-            None,
+            *self.point(),
             False,
             m["state"],
             submitted,
@@ -246,6 +257,7 @@ class Generator:
             None,
             None,
             events[-1][5],
+            0,  # photo_count: the bench messages have a text and no photos
         )
         return row, events, supports
 
@@ -253,7 +265,7 @@ class Generator:
 MESSAGE_COLUMNS = (
     "id, number, author_id, category_id, text, occurred_at, address, latitude, longitude, show_author_name, "
     "state, submitted_at, registration_due, registered_at, executing_organization_id, answer_due, "
-    "answered_at, closed_at, rework_count, support_count, duplicate_of_id, client_token, updated_at"
+    "answered_at, closed_at, rework_count, support_count, duplicate_of_id, client_token, updated_at, photo_count"
 )
 EVENT_COLUMNS = "id, message_id, kind, from_state, to_state, created_at, comment, data, is_public"
 SUPPORT_COLUMNS = "id, message_id, guest_token, created_at"
@@ -357,6 +369,7 @@ def main():
     )
     parser.add_argument("--skip-fill", action="store_true", help="reuse the messages already in the database")
     parser.add_argument("--skip-refresh", action="store_true", help="reuse the counters already computed")
+    parser.add_argument("--fill-only", action="store_true", help="stop after the fill (bench/map_bench.py)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…/bench_stats")
@@ -368,6 +381,10 @@ def main():
         print(f"filling {args.messages:,} messages over {args.years} years …")
         counts, seconds = fill(args)
         print(f"filled {counts} in {seconds:.0f} s")
+    if args.fill_only:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE citizen_messages_message")
+        return
 
     from messages.models import Message, MessageEvent, Support
     from stats.services import refresh_rollups

@@ -146,6 +146,18 @@ class Message(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["category", "state"], name="message_category_state"),
             models.Index(fields=["submitted_at"], name="message_submitted_at"),
             models.Index(fields=["-support_count", "-submitted_at"], name="message_support_rank"),
+            # The map's box queries and the nearby search (issue 15): public messages with a point only.
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(state__in=PUBLIC_STATES, latitude__isnull=False),
+                name="message_public_point",
+            ),
+            # The nearby search by category (the submit form, the duplicate hints): a few hundred entries.
+            models.Index(
+                fields=["category", "latitude", "longitude"],
+                condition=Q(state__in=PUBLIC_STATES, latitude__isnull=False),
+                name="message_public_category_point",
+            ),
         ]
 
     def __str__(self):

@@ -136,6 +136,9 @@ class ProcessedImage:
     original: bytes | None  # the untouched upload, only if settings.PHOTO_KEEP_ORIGINALS
     original_extension: str  # ".jpg" | ".png" | ".tif"
     token: str  # uuid4 hex; the storage names are below
+    # Where the photo was taken (EXIF GPS, degrees), read from the upload before the copies were made
+    # without metadata: the submit form offers it as the message's point (issue 15). Never stored.
+    gps_point: tuple[float, float] | None = None
 
     @property
     def web_name(self) -> str:
@@ -168,6 +171,7 @@ def process_image(upload: Any, *, name: str | None = None) -> ProcessedImage:
         # junk. The structure is checked first, in a walk over segment lengths.
         _check_jpeg_structure(data, shown)
     source_format = _check_header(data, shown, max_pixels)
+    gps_point = read_gps_point(data)
     web_image = _decode(data, source_format, shown)
 
     web = _encode_jpeg(web_image, quality=WEB_QUALITY, progressive=True)
@@ -183,7 +187,41 @@ def process_image(upload: Any, *, name: str | None = None) -> ProcessedImage:
         original=data if settings.PHOTO_KEEP_ORIGINALS else None,
         original_extension=_EXTENSIONS[source_format],
         token=uuid.uuid4().hex,
+        gps_point=gps_point,
     )
+
+
+_GPS_IFD = 0x8825
+
+
+def read_gps_point(data: bytes) -> tuple[float, float] | None:
+    """(latitude, longitude) from the EXIF GPS block of an upload, or None (absent, partial, malformed).
+
+    Called on the upload's own bytes: the web copy and the thumbnail are re-encoded without metadata."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            gps = img.getexif().get_ifd(_GPS_IFD)
+        latitude = _gps_degrees(gps.get(2), gps.get(1), "S")
+        longitude = _gps_degrees(gps.get(4), gps.get(3), "W")
+    except Exception:  # malformed EXIF must not cost the citizen the photo
+        return None
+    if latitude is None or longitude is None:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return round(latitude, 6), round(longitude, 6)
+
+
+def _gps_degrees(value: Any, ref: Any, negative: str) -> float | None:
+    if not value or len(value) != 3:
+        return None
+    degrees, minutes, seconds = (float(part) for part in value)
+    result = degrees + minutes / 60 + seconds / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    if str(ref or "").strip("\x00 ").upper() == negative:
+        result = -result
+    return result if result == result else None  # NaN from a 0/0 rational
 
 
 def process_batch(uploads: Iterable[Any], *, already_attached: int = 0) -> list[ProcessedImage]:

@@ -1,6 +1,8 @@
 """Every read whose result depends on who is asking. The scoping rules live here and nowhere else."""
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -8,12 +10,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.expressions import Expression
+from django.utils import timezone
 
 from accounts.models import OutboundEmail
 from directory import routing
 from directory.models import Category, Official
 from zarechny.staff_mfa import needs_enrolment
 
+from . import places
 from .models import (
     AWAITING_ANSWER_STATES,
     PUBLIC_STATES,
@@ -269,4 +273,56 @@ def follow_of_link(*, user_id: int, message_id: int) -> MessageFollow | None:
         MessageFollow.objects.select_related("message__category")
         .filter(user_id=user_id, message_id=message_id)
         .first()
+    )
+
+
+# --- places (DESIGN.md, «Map and places») ---------------------------------------------------------
+
+# §4.4 / issue 15: «about 200 m, the last 90 days» — the submit form's similar messages and the
+# moderators' duplicate hints by place are this one rule.
+NEARBY_RADIUS_M = 200
+NEARBY_DAYS = 90
+NEARBY_LIMIT = 10
+
+
+def public_messages_near(
+    *,
+    category_id: int,
+    latitude: "float | Decimal",
+    longitude: "float | Decimal",
+    now: datetime | None = None,
+    exclude_pk: int | None = None,
+    radius_m: float = NEARBY_RADIUS_M,
+    days: int = NEARBY_DAYS,
+    limit: int = NEARBY_LIMIT,
+) -> list[Message]:
+    """Public messages of a category within `radius_m` of a point, submitted in the last `days`, nearest
+    first, each with `distance_m`. One bounded query: the box around the point is served by the
+    partial (latitude, longitude) index of public messages; the exact circle is cut in SQL."""
+    lat, lon = float(latitude), float(longitude)
+    box = places.box_around(lat, lon, radius_m)
+    since = (now or timezone.now()) - timedelta(days=days)
+    queryset = (
+        public_messages()
+        .filter(
+            category_id=category_id,
+            submitted_at__gte=since,
+            latitude__range=(box.south, box.north),
+            longitude__range=(box.west, box.east),
+        )
+        .annotate(distance_sq=places.squared_distance(lat, lon))
+        .filter(distance_sq__lte=radius_m * radius_m)
+    )
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    found: list[Message] = list(queryset.order_by("distance_sq", "-submitted_at", "-id")[:limit])
+    for message in found:
+        message.distance_m = math.sqrt(message.distance_sq)  # type: ignore[attr-defined]
+    return found
+
+
+def public_messages_in_box(box: places.Box) -> QuerySet[Message]:
+    """Public messages with a point inside the box (the public map's GeoJSON)."""
+    return public_messages().filter(
+        latitude__range=(box.south, box.north), longitude__range=(box.west, box.east)
     )

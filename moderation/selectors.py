@@ -35,7 +35,6 @@ from messages.models import AWAITING_ANSWER_STATES, Answer, Message, MessageEven
 DUPLICATE_LOOKBACK_DAYS = 90
 DUPLICATE_CANDIDATES = 300
 DUPLICATE_LIMIT = 5
-DUPLICATE_DISTANCE_M = 150
 DUPLICATE_TEXT_SIMILARITY = 0.3
 EARLIER_MESSAGES_LIMIT = 10
 QUEUE_PAGE_SIZE = 50
@@ -263,6 +262,11 @@ def active_rejection_reasons() -> QuerySet[RejectionReason]:
     return RejectionReason.objects.filter(is_active=True)
 
 
+def duplicate_reason() -> RejectionReason | None:
+    """§4.4: the reason the one-click «дубликат» confirmation refuses with."""
+    return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()
+
+
 def answer_templates(category: Category) -> QuerySet[AnswerTemplate]:
     return AnswerTemplate.objects.filter(category=category).order_by("kind", "title")
 
@@ -314,32 +318,51 @@ class DuplicateCandidate:
 def likely_duplicates(
     official: Official | None, message: Message, now: datetime | None = None
 ) -> list["DuplicateCandidate"]:
-    """Same category and a close place (≤150 m, or the same normalised address) or a similar text,
-    among the category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
+    """Same category and a close place or the same normalised address or a similar text, among the
+    category's recent messages the official can open. Bounded: 90 days, 300 candidates, top 5.
+
+    A close place is the rule the submit form shows citizens (messages.selectors.public_messages_near:
+    public messages within about 200 m), so a moderator is pointed at what the author was shown.
     """
     now = now or timezone.now()
     scope = scoped.staff_messages(official)
     # Plain rows, not Message objects: 300 model instances (each sets up its state machine) cost more
     # than the scoring; only the top five become objects (issue 14).
-    candidates = (
+    row_fields = ("pk", "text", "address", "submitted_at")
+    candidates = list(
         scope.filter(
             category_id=message.category_id, submitted_at__gte=now - timedelta(days=DUPLICATE_LOOKBACK_DAYS)
         )
         .exclude(pk=message.pk)
         .exclude(state=State.REJECTED)
         .order_by("-submitted_at")
-        .values_list("pk", "text", "address", "latitude", "longitude", "submitted_at")[:DUPLICATE_CANDIDATES]
+        .values_list(*row_fields)[:DUPLICATE_CANDIDATES]
     )
+    distances: dict[int, float] = {}
+    if message.latitude is not None and message.longitude is not None:
+        near = scoped.public_messages_near(
+            category_id=message.category_id,
+            latitude=message.latitude,
+            longitude=message.longitude,
+            now=now,
+            exclude_pk=message.pk,
+            days=DUPLICATE_LOOKBACK_DAYS,
+            limit=DUPLICATE_CANDIDATES,
+        )
+        seen = {row[0] for row in candidates}
+        extra = [other.pk for other in near if other.pk not in seen]
+        if extra:  # older than the 300 newest, still within 90 days: only those the official may open
+            candidates += list(scope.filter(pk__in=extra).values_list(*row_fields))
+        distances = {other.pk: other.distance_m for other in near}  # type: ignore[attr-defined]
     address = normalise_address(message.address)
     stems = _stems(message.text)  # once, not once per candidate
     scored = []
-    for pk, text, other_address, latitude, longitude, submitted_at in candidates:
+    for pk, text, other_address, submitted_at in candidates:
         reasons, score = [], 0.0
-        if message.latitude is not None and latitude is not None:
-            distance = distance_m(message.latitude, message.longitude, latitude, longitude)
-            if distance <= DUPLICATE_DISTANCE_M:
-                reasons.append(f"в {round(distance)} м")
-                score += 1 - distance / (2 * DUPLICATE_DISTANCE_M)
+        if pk in distances:
+            distance = distances[pk]
+            reasons.append(f"в {round(distance)} м")
+            score += 1 - distance / (2 * scoped.NEARBY_RADIUS_M)
         if address and normalise_address(other_address) == address:
             reasons.append("тот же адрес")
             score += 0.5

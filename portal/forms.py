@@ -12,6 +12,7 @@ from messages import selectors
 from messages.fields import MultipleFileField
 from messages.models import PUBLIC_STATES, TEXT_OR_PHOTO_REQUIRED
 from messages.photos import MAX_FILES
+from messages.places import OUT_OF_BOUNDS, in_city
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 NUMBER_RE = re.compile(r"^(\d{4})\s*[-–/]\s*(\d{1,9})$")
@@ -56,6 +57,16 @@ PHOTOS_HELP = (
 
 
 class MessageFieldsMixin:
+    def check_point(self, cleaned):
+        """Both coordinates or neither, inside the city (settings.MAP_BOUNDS). The service checks it again."""
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if self.errors.get("latitude") or self.errors.get("longitude"):
+            return
+        if (latitude is None) != (longitude is None):
+            self.add_error("latitude", "Укажите и широту, и долготу точки или не указывайте точку.")
+        elif latitude is not None and not in_city(latitude, longitude):
+            self.add_error("latitude", OUT_OF_BOUNDS)
+
     def clean_occurred_at(self):
         return _check_not_future(self.cleaned_data.get("occurred_at"))
 
@@ -120,10 +131,7 @@ class SubmitForm(MessageFieldsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None) and not self.errors.get(
-            "latitude"
-        ):
-            self.add_error("latitude", "Укажите и широту, и долготу точки или не указывайте точку.")
+        self.check_point(cleaned)
         self.check_text_or_photo(cleaned)
         return cleaned
 
@@ -144,6 +152,8 @@ class ResubmitForm(MessageFieldsMixin, forms.Form):
     text = SubmitForm.base_fields["text"]
     occurred_at = _occurred_at_field()
     address = SubmitForm.base_fields["address"]
+    latitude = SubmitForm.base_fields["latitude"]
+    longitude = SubmitForm.base_fields["longitude"]
     remove_photos = forms.MultipleChoiceField(
         label="Приложенные фотографии",
         required=False,
@@ -182,6 +192,7 @@ class ResubmitForm(MessageFieldsMixin, forms.Form):
                 f"Можно приложить не более {MAX_FILES} фотографий (§4.6): остаётся {kept}, выбрано новых "
                 f"{chosen}. Отметьте выше, какие фотографии убрать.",
             )
+        self.check_point(cleaned)
         self.check_text_or_photo(cleaned, kept_photos=kept)
         return cleaned
 
@@ -233,7 +244,11 @@ class LookupForm(forms.Form):
 
 
 class MessageFilterForm(forms.Form):
-    SORTS = [("new", "сначала новые"), ("supported", "сначала самые поддержанные")]
+    SORTS = [
+        ("new", "сначала новые"),
+        ("supported", "сначала самые поддержанные"),
+        ("near", "сначала ближайшие к точке"),
+    ]
 
     q = forms.CharField(label="Поиск по тексту, адресу или номеру", required=False, max_length=100)
     topic = forms.ModelChoiceField(
@@ -296,3 +311,27 @@ class MessageFilterForm(forms.Form):
         if query and "search_rank" in queryset.query.annotations:
             return queryset.order_by("-search_rank", "-submitted_at", "-id")
         return queryset.order_by("-submitted_at", "-id")
+
+
+class MapFilterForm(MessageFilterForm):
+    """The public map's filters: the list's, and a period instead of the text search and the order."""
+
+    PERIODS = [("", "за всё время"), ("30", "за 30 дней"), ("90", "за 90 дней"), ("365", "за год")]
+
+    period = forms.ChoiceField(label="Период", required=False, choices=PERIODS)
+
+    def __init__(self, *args, parse_only=False, **kwargs):
+        if parse_only:
+            # The GeoJSON feed only parses: no grouped category choices to build (a query per request).
+            forms.Form.__init__(self, *args, **kwargs)
+        else:
+            super().__init__(*args, **kwargs)
+        del self.fields["q"]
+        del self.fields["sort"]
+
+    def filter(self, queryset):
+        queryset = super().filter(queryset)
+        period = getattr(self, "cleaned_data", {}).get("period")
+        if period:
+            queryset = queryset.filter(submitted_at__gte=timezone.now() - timedelta(days=int(period)))
+        return queryset

@@ -1,11 +1,14 @@
 from django.urls import include, path
 
-from . import views
+from . import maps, views
 
 app_name = "portal"
 urlpatterns = [
     path("messages/", views.message_list, name="message_list"),
     path("lookup/", views.message_lookup, name="lookup"),
+    path("map/", maps.public_map, name="map"),
+    path("map/messages.geojson", maps.map_geojson, name="map_geojson"),
+    path("submit/nearby/", maps.nearby, name="nearby"),
     path("submit/", views.submit, name="submit"),
     path("submit/done/<str:number>/", views.submitted, name="submitted"),
     path("m/<str:number>/", views.message_detail, name="message"),

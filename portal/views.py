@@ -4,6 +4,7 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+import json
 import re
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,9 +40,10 @@ from messages.models import (
     Support,
 )
 from messages.photos import MAX_FILES, process_batch
+from messages.places import box_around, in_city, squared_distance
 from messages.unfollow import UnfollowLinkError, read_unfollow_token
 
-from . import pagecache
+from . import maps, pagecache
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
 from .paging import BoundedPaginator
 from .templatetags.portal import author_name
@@ -50,6 +52,8 @@ PAGE_SIZE = 20
 # The public list shows at most this many pages (portal/paging.py): 1,000 messages; narrower filters,
 # the search or the number lookup find the rest.
 MAX_PAGES = 50
+RU = {"ensure_ascii": False}
+NEAR_RADIUS_M = 500  # «Рядом со мной»: the list holds the messages this close, nearest first
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -71,6 +75,7 @@ def message_list(request):
     """The public list. Its body is the same for everyone, so it is a shared fragment (pagecache):
     the queries below are lazy and run only when the fragment has to be rendered."""
     form = SimpleLazyObject(lambda: MessageFilterForm(request.GET))  # its fields copy querysets
+    near = _near_point(request)
 
     def first_page():
         queryset = form.filter(selectors.public_messages(), depth=MAX_PAGES * PAGE_SIZE + 1)
@@ -79,6 +84,8 @@ def message_list(request):
                 Photo.objects.filter(message=OuterRef("pk")).order_by("position", "id").values("token")[:1]
             )
         )
+        if near is not None:
+            queryset = _sorted_by_distance(queryset, near)
         page = BoundedPaginator(queryset, PAGE_SIZE, max_pages=MAX_PAGES).get_page(request.GET.get("page"))
         mark_answer_overdue(page)  # §6.2 in public: «срок ответа истёк N рабочих дней назад»
         return page
@@ -91,10 +98,41 @@ def message_list(request):
             request.GET.get(name) for name in ("topic", "category", "state", "organization", "sort")
         ),
         "max_results": MAX_PAGES * PAGE_SIZE,
-        "fragment_key": [version, sorted(request.GET.lists())],
+        "near": near,
+        "near_radius": NEAR_RADIUS_M,
+        "query": request.GET.urlencode(),
+        # The overdue texts (§6.2) change with the day, not with a save: the day is part of the key.
+        "fragment_key": [version, timezone.localdate().isoformat(), sorted(request.GET.lists())],
         "fragment_cache": pagecache.fragment_cache(version),
     }
     return render(request, "portal/message_list.html", context)
+
+
+def _near_point(request):
+    """«Рядом со мной» (issue 15): the point of ?sort=near&lat=…&lon=…, or None. Without a usable point
+    the sort is ignored and the page says why (never an error page)."""
+    if request.GET.get("sort") != "near":
+        return None
+    try:
+        point = maps.parse_point(request.GET)
+        if point is None:
+            raise maps.BadPlace("Чтобы показать ближайшие, разрешите определить местоположение.")
+    except maps.BadPlace as error:
+        flash.warning(request, f"Сортировка «рядом» не применена: {error}")
+        return None
+    return point
+
+
+def _sorted_by_distance(queryset, point):
+    """The messages with a point within NEAR_RADIUS_M, nearest first: the box is served by the public
+    point index, so the sort and the count stay small whatever the number of messages (a sort of every
+    public message took seconds at 10⁶)."""
+    box = box_around(*point, NEAR_RADIUS_M)
+    queryset = queryset.filter(
+        latitude__range=(box.south, box.north), longitude__range=(box.west, box.east)
+    ).annotate(distance_sq=squared_distance(*point))
+    queryset = queryset.filter(distance_sq__lte=NEAR_RADIUS_M**2)
+    return queryset.order_by("distance_sq", "-submitted_at", "-id")
 
 
 @require_safe
@@ -194,7 +232,6 @@ def _message_page(request, message, *, rating_form=None):
         supported = Support.objects.filter(message=message, user=user).exists()
     elif _guest_token(request):
         supported = Support.objects.filter(message=message, guest_token=_guest_token(request)).exists()
-    mark_answer_overdue([message])
     rejection = selectors.last_rejection(message) if is_author else None
     # «Следить за сообщением»: anyone may see the button (guests are asked to log in); staff accounts do
     # not follow (messages/services/follow.py). The number of followers is not shown.
@@ -224,8 +261,16 @@ def _message_page(request, message, *, rating_form=None):
         ),
         "rating_window_days": settings.RATING_WINDOW_DAYS,
         # Every transition saves the message (updated_at); the author's name can change without one.
-        "fragment_key": [version, message.pk, message.updated_at.isoformat(), author_name(message)],
+        # The overdue text (§6.2) changes with the day, not with a save: the day is part of the key.
+        "fragment_key": [
+            version,
+            message.pk,
+            message.updated_at.isoformat(),
+            author_name(message),
+            timezone.localdate().isoformat(),
+        ],
         "fragment_cache": pagecache.fragment_cache(version),
+        "map": maps.map_settings(),
     }
     return render(request, "portal/message_detail.html", context)
 
@@ -269,6 +314,7 @@ def message_support(request, number):
     """§7.5: a user or a guest supports a public message once; the second try changes nothing."""
     message = get_object_or_404(selectors.public_messages(), number=number)
     response = redirect(reverse("portal:message", kwargs={"number": number}) + "#support")
+    wants_json = "application/json" in request.headers.get("Accept", "")
     user = request.user if request.user.is_authenticated else None
     guest_token = _guest_token(request) if user is None else None
     try:
@@ -281,8 +327,12 @@ def message_support(request, number):
                 usage.rollback()
                 raise
     except ratelimits.RateLimited as refusal:
+        if wants_json:
+            return JsonResponse({"ok": False, "text": str(refusal)}, status=429, json_dumps_params=RU)
         flash.error(request, str(refusal))
         return response
+    if wants_json:  # the submit form's «Поддержать» (issue 15): the same service and limits, no page
+        response = JsonResponse({}, json_dumps_params=RU)
     if user is None and guest_token is None:
         guest_token = services.new_guest_token()
         response.set_signed_cookie(
@@ -297,7 +347,13 @@ def message_support(request, number):
     try:
         counted = services.message_support(message=message, user=user, guest_token=guest_token)
     except MessageActionError as error:
+        if wants_json:
+            return JsonResponse({"ok": False, "text": str(error)}, status=409, json_dumps_params=RU)
         flash.error(request, str(error))
+        return response
+    if wants_json:
+        text = "Спасибо! Ваша поддержка учтена." if counted else "Вы уже поддержали это сообщение."
+        response.content = json.dumps({"ok": True, "counted": counted, "text": text}, ensure_ascii=False)
         return response
     if counted:
         flash.success(request, "Спасибо! Ваша поддержка учтена.")
@@ -572,7 +628,10 @@ def submit(request):
             return redirect("portal:submitted", number=message.number)
     if usage is not None:
         usage.rollback()
-    return _submit_page(request, form, category)
+    photo_point = photos[0].gps_point if photos else None
+    if photo_point and not in_city(*photo_point):
+        photo_point = None
+    return _submit_page(request, form, category, photo_point=photo_point)
 
 
 def _photos_failed(form, kept=0):
@@ -581,8 +640,15 @@ def _photos_failed(form, kept=0):
         form.add_error("text", TEXT_OR_PHOTO_REQUIRED)
 
 
-def _submit_page(request, form, category, status=200):
-    context = {"form": form, "category": category, "faq": category_faq(category)}
+def _submit_page(request, form, category, status=200, photo_point=None):
+    context = {
+        "form": form,
+        "category": category,
+        "faq": category_faq(category),
+        "map": maps.map_settings(),
+        # The first photo's GPS (read before its metadata was stripped) when the form comes back.
+        "photo_point": photo_point,
+    }
     return render(request, "portal/submit.html", context, status=status)
 
 
@@ -638,6 +704,7 @@ def message_edit(request, number):
                     category=data["category"],
                     occurred_at=data["occurred_at"],
                     address=data["address"],
+                    point=(data["latitude"], data["longitude"]) if data["latitude"] is not None else None,
                     remove_photos=data.get("remove_photos") or [],
                     add_photos=new_photos,
                 )
@@ -658,6 +725,8 @@ def message_edit(request, number):
                 "text": message.text,
                 "occurred_at": timezone.localtime(message.occurred_at),
                 "address": message.address,
+                "latitude": message.latitude,
+                "longitude": message.longitude,
             },
         )
     return _edit_page(request, message, form, photos)
@@ -671,6 +740,7 @@ def _edit_page(request, message, form, photos, status=200):
         "max_photos": MAX_FILES,
         "reasons": list(message.rejection_reasons.all()),
         "rejection": selectors.last_rejection(message),
+        "map": maps.map_settings(),
     }
     return render(request, "portal/message_edit.html", context, status=status)
 

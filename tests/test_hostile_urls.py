@@ -40,6 +40,10 @@ HOSTILE_QUERIES = [
     "?period=week&on=0001-01-01",
     "?period=custom&start=0001-01-01&end=0001-01-03",
     "?period=custom&start=9999-12-25&end=9999-12-31",
+    # The map (issue 15): a box spanning the world, a huge limit, half a pair, coordinates out of range.
+    "?bbox=-180,-90,180,90&limit=99999999999999999999&sort=near&lat=53.2&category=potholes",
+    "?bbox=1e999,-1e999,nan,inf&limit=-1&sort=near&lat=91&lon=181&category=potholes",
+    "?bbox=%00&lat=%00&lon=%00&limit=%00&sort=near",
 ]
 # Route converters and regex groups, replaced by the hostile value.
 _PARAMETER = re.compile(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^)]*\)")

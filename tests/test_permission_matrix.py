@@ -255,6 +255,12 @@ ROWS = [
     # The citizen portal (§3, §4, §6.5, §7).
     Row("portal:message_list", everyone()),
     Row("portal:lookup", everyone()),
+    # The public map (issue 15): public data only, the same for everyone.
+    Row("portal:map", everyone()),
+    Row("portal:map_geojson", everyone()),
+    Row("portal:map_geojson", everyone(400), data={"bbox": "x"}, label="bad box"),
+    Row("portal:nearby", everyone(), data={"category": "potholes", "lat": "53.2", "lon": "45.17"}),
+    Row("portal:nearby", everyone(400), label="no point"),
     Row("portal:consent", everyone()),
     Row("portal:submit", signed_in()),
     on("submitted", "portal:submitted", signed_in(404, citizen=200)),

@@ -5,6 +5,7 @@ services at all: SQLite under var/, the django-q2 ORM broker, emails written int
 Production sets DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 """
 
+import importlib.util
 import sys
 import warnings
 from pathlib import Path
@@ -12,6 +13,19 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
+
+
+def map_tile_hosts(url: str) -> list[str]:
+    """The CSP img-src source of the tile server and nothing more: its scheme and host ({s} becomes a
+    wildcard subdomain); nothing for a relative URL (our own origin is allowed already)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "subdomain"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return []
+    host = parts.netloc.replace("subdomain", "*")
+    return [f"{parts.scheme}://{host}"]
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -171,7 +185,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet is django-leaflet's copy, served as /static/leaflet/. The package is not an installed app: its
+# admin widgets need GDAL, and our own JS draws the maps (no inline scripts under the CSP).
+_LEAFLET_PACKAGE = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *(
+        [("leaflet", Path(_LEAFLET_PACKAGE.submodule_search_locations[0]) / "static" / "leaflet")]
+        if _LEAFLET_PACKAGE and _LEAFLET_PACKAGE.submodule_search_locations
+        else []
+    ),
+]
 # Photos and attachments live in "private": never under MEDIA_URL, served only through views that check
 # who may see the message (a message is not public before registration, §4.8).
 OPENDATA_ROOT = Path(env.str("OPENDATA_ROOT", default=str(VAR_DIR / "opendata")))
@@ -292,6 +316,19 @@ if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The map (issue 15): Leaflet from our static files, tiles from MAP_TILE_URL ({s} {z} {x} {y} placeholders).
+# Tests and the browser tests have no network: they point MAP_TILE_URL at a local blank tile.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = env.str(
+    "MAP_ATTRIBUTION", default="© участники OpenStreetMap (openstreetmap.org/copyright)"
+)
+# Zarechny (Penza region): the city and its industrial zone. A point outside is refused (§4.1 place).
+# south, west, north, east in degrees.
+MAP_BOUNDS = tuple(env.list("MAP_BOUNDS", cast=float, default=[53.17, 45.12, 53.24, 45.24]))
+MAP_CENTER = tuple(env.list("MAP_CENTER", cast=float, default=[53.1985, 45.1700]))
+MAP_ZOOM = env.int("MAP_ZOOM", default=13)
+MAP_TILE_HOSTS = map_tile_hosts(MAP_TILE_URL)
+
 # django-csp: scripts and styles only from our own static files, nothing inline (templates keep
 # their CSS in static/css and their JS in static/js).
 CONTENT_SECURITY_POLICY = {
@@ -299,7 +336,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # blob: for submit.js's preview of the chosen photos (object URLs made by our own script).
+        "img-src": ["'self'", "data:", "blob:", *MAP_TILE_HOSTS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

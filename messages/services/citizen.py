@@ -4,7 +4,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -150,6 +150,7 @@ def message_resubmit(
     category: Category | None = None,
     occurred_at: datetime | None = None,
     address: str | None = None,
+    point: tuple[Any, Any] | Literal["keep"] | None = "keep",
     remove_photos: Iterable[uuid.UUID | str] = (),
     add_photos: Sequence[ProcessedImage] = (),
     now: datetime | None = None,
@@ -161,8 +162,11 @@ def message_resubmit(
     ProcessedImage objects (messages.photos, validated as a batch); a replacement is one of each. At most
     four photos in all (§4.6), and a text or at least one photo (§4.1). The event records which photos
     went and came; the files of removed photos are deleted once the correction is committed, so nothing
-    serves them any more. A None field stays as it was.
+    serves them any more. A None field stays as it was; `point` is (latitude, longitude), None to remove
+    the point, or "keep".
     """
+    if point != "keep":
+        check_coordinates(*(point or (None, None)))
     written: WrittenFiles = []
     try:
         # The new files first, outside the transaction, like a submission: no file I/O under the lock.
@@ -175,6 +179,7 @@ def message_resubmit(
                 category=category,
                 occurred_at=occurred_at,
                 address=address,
+                point=point,
                 remove_photos={str(token) for token in remove_photos},
                 stored_photos=stored_photos,
                 now=now or timezone.now(),
@@ -194,6 +199,7 @@ def _correct_locked(
     category: Category | None,
     occurred_at: datetime | None,
     address: str | None,
+    point: tuple[Any, Any] | Literal["keep"] | None,
     remove_photos: set[str],
     stored_photos: list[dict[str, Any]],
     now: datetime,
@@ -222,6 +228,8 @@ def _correct_locked(
         if not address.strip():
             raise MessageActionError("Укажите место, с которым связана проблема (§4.1).", field="address")
         message.address = address.strip()
+    if point != "keep":
+        message.latitude, message.longitude = point or (None, None)
 
     photos = list(Photo.objects.filter(message=message).order_by("position", "id"))
     removed = [photo for photo in photos if str(photo.token) in remove_photos]
@@ -260,6 +268,8 @@ def _correct_locked(
             "text",
             "occurred_at",
             "address",
+            "latitude",
+            "longitude",
             "photo_count",
             "registration_due",
             "updated_at",

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..notifications import DIGEST_KINDS
 from ..outbox import enqueue_outbox_delivery_on_commit
+from ..places import OUT_OF_BOUNDS, in_city
 
 REGISTRATION_WORKING_DAYS = 3  # §5.4
 ANSWER_WORKING_DAYS = 10  # §6.2, and again after a negative rating (§7.3)
@@ -237,7 +238,7 @@ def next_number(now: datetime) -> str:
 
 
 def check_coordinates(latitude: float | None, longitude: float | None) -> None:
-    """Both or neither, and within the globe's range."""
+    """Both or neither, and inside the city's bounds (settings.MAP_BOUNDS)."""
     if (latitude is None) != (longitude is None):
         raise MessageActionError(
             "Укажите и широту, и долготу точки или не указывайте точку.", field="latitude"
@@ -248,6 +249,8 @@ def check_coordinates(latitude: float | None, longitude: float | None) -> None:
         and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
         raise MessageActionError("Координаты точки вне допустимых значений.", field="latitude")
+    if latitude is not None and longitude is not None and not in_city(latitude, longitude):
+        raise MessageActionError(OUT_OF_BOUNDS, field="latitude")
 
 
 def require_moderator(actor: Person, category: "Category") -> "Official":

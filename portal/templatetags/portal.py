@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 
 from directory.workdays import working_days_phrase
+from messages.deadlines import mark_answer_overdue
 from messages.models import Notification
 from messages.selectors import official_of
 from zarechny.fields import accessible_attrs, described_by
@@ -105,6 +106,9 @@ def consent_version():
 @register.inclusion_tag("portal/_overdue.html")
 def answer_overdue(message):
     """§6.2 in public: «Срок ответа истёк N рабочих дней назад» for a message whose answer is late
-    (`answer_overdue_days`, set by messages.deadlines.mark_answer_overdue)."""
-    days = getattr(message, "answer_overdue_days", None)
+    (`answer_overdue_days`, set for a whole list page by messages.deadlines.mark_answer_overdue; a single
+    message is marked here, so a page served from the shared fragments reads no calendar)."""
+    if not hasattr(message, "answer_overdue_days"):
+        mark_answer_overdue([message])
+    days = message.answer_overdue_days
     return {"message": message, "days": days, "phrase": working_days_phrase(days) if days else ""}

@@ -1,6 +1,6 @@
 // Submission form helpers (progressive: the form works without them).
 // - a preview of the chosen photos, with a warning above 4 (§4.6);
-// - «Взять моё местоположение» fills the optional point from the browser.
+// (the place, the map and «Моё местоположение» are in place-picker.js)
 (function () {
   "use strict";
   var MAX = 4;
@@ -30,21 +30,6 @@
       } else {
         input.setCustomValidity("");
       }
-    });
-  }
-  var locate = document.getElementById("locate");
-  var status = document.getElementById("locate-status");
-  if (locate && navigator.geolocation) {
-    locate.hidden = false;
-    locate.addEventListener("click", function () {
-      status.textContent = "Определяем местоположение…";
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        document.getElementById("id_latitude").value = pos.coords.latitude.toFixed(6);
-        document.getElementById("id_longitude").value = pos.coords.longitude.toFixed(6);
-        status.textContent = "Точка заполнена.";
-      }, function () {
-        status.textContent = "Не удалось определить местоположение. Укажите адрес словами.";
-      }, { timeout: 10000 });
     });
   }
 })();

@@ -61,7 +61,7 @@ def test_moderator_queue_review_reject_preview_and_register(
 ):
     potholes = world["potholes"]
     original = _place(
-        citizen, potholes, "Глубокая яма у школы № 3", "ул. Строителей, 1", "53.1100", "45.0900"
+        citizen, potholes, "Глубокая яма у школы № 3", "ул. Строителей, 1", "53.2100", "45.1900"
     )
     services.message_register(message=original, actor=moderator)
     submit(other_citizen, potholes, text="Просела крышка люка", now=timezone.now() - timedelta(days=12))
@@ -70,8 +70,8 @@ def test_moderator_queue_review_reject_preview_and_register(
         potholes,
         "Яма у школы, глубокая, машины объезжают по тротуару",
         "напротив школы № 3",
-        "53.1104",
-        "45.0902",
+        "53.2104",
+        "45.1902",
         photos=processed_photos(2),
     )
 
@@ -134,10 +134,10 @@ def test_reject_preview_works_without_javascript(browser, live_server, world, re
 
 
 def test_one_step_duplicate(page, live_server, world, reasons, citizen, other_citizen, moderator, executor):
-    original = _place(citizen, world["potholes"], "Яма на перекрёстке", "пр. Мира, 10", "53.2000", "45.1000")
+    original = _place(citizen, world["potholes"], "Яма на перекрёстке", "пр. Мира, 10", "53.2000", "45.1700")
     services.message_register(message=original, actor=moderator)
     copy = _place(
-        other_citizen, world["potholes"], "Яма на перекрёстке", "пр. Мира, 10", "53.2000", "45.1000"
+        other_citizen, world["potholes"], "Яма на перекрёстке", "пр. Мира, 10", "53.2000", "45.1700"
     )
     login_as(page, live_server, moderator)
     page.goto(f"{live_server.url}/office/m/{copy.number}/")

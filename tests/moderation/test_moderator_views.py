@@ -93,8 +93,8 @@ def test_review_shows_message_earlier_messages_and_duplicates(client, moderator,
         category,
         text="Большая яма на дороге возле школы",
         address="ул. Строителей, 1",
-        latitude=Decimal("53.110000"),
-        longitude=Decimal("45.090000"),
+        latitude=Decimal("53.210000"),
+        longitude=Decimal("45.190000"),
     )
     services.message_register(message=first, actor=moderator)
     other_place = submit_at(citizen, category, text="Сломана скамейка в парке", address="Парк Победы")
@@ -103,8 +103,8 @@ def test_review_shows_message_earlier_messages_and_duplicates(client, moderator,
         category,
         text="Яма на дороге возле школы, большая",
         address="напротив школы № 3",
-        latitude=Decimal("53.110500"),
-        longitude=Decimal("45.090300"),
+        latitude=Decimal("53.210500"),
+        longitude=Decimal("45.190300"),
     )
     client.force_login(moderator)
     response = client.get(url("office:review", message))

@@ -134,13 +134,20 @@ def test_the_author_always_sees_their_own_remarks(client, rated, citizen, modera
     assert "+7 912 345-67-89" in html and "опубликованы с правками модератора" in html
 
 
-def test_public_page_after_each_decision(client, rated, moderator):
-    services.rating_remarks_review(rating=rating_of(rated), actor=moderator, decision="publish")
+def test_public_page_after_each_decision(client, rated, moderator, django_capture_on_commit_callbacks):
+    """Each decision shows on the next request, also where the page was kept as a shared fragment
+    (portal/pagecache.py: the versions move when the decision's transaction commits)."""
+
+    def decide(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.rating_remarks_review(rating=rating_of(rated), actor=moderator, **kwargs)
+
+    decide(decision="publish")
     assert "Иванов" in public_page(client, rated)
-    services.rating_remarks_review(rating=rating_of(rated), actor=moderator, decision="edit", text=EDITED)
+    decide(decision="edit", text=EDITED)
     html = public_page(client, rated)
     assert EDITED in html and "Иванов" not in html and "с правками модератора" in html
-    services.rating_remarks_review(rating=rating_of(rated), actor=moderator, decision="hide")
+    decide(decision="hide")
     html = public_page(client, rated)
     assert "Замечания автора переданы исполнителю и не публикуются" in html and "Яма не заделана" not in html
 

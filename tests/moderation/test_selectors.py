@@ -32,9 +32,10 @@ def test_duplicates_by_place_address_and_text(moderator, category, citizen, worl
         category,
         text="Провал асфальта",
         address="А",
-        latitude=Decimal("53.1"),
-        longitude=Decimal("45.1"),
+        latitude=Decimal("53.2"),
+        longitude=Decimal("45.17"),
     )
+    services.message_register(message=near, actor=moderator)  # by place: public ones (the form's rule)
     same_address = submit_at(citizen, category, text="Выбоина", address="улица Мира, дом 3")
     similar_text = submit_at(citizen, category, text="Огромная яма перед подъездом дома", address="Б")
     unrelated = submit_at(citizen, category, text="Сломан люк", address="В")
@@ -43,16 +44,16 @@ def test_duplicates_by_place_address_and_text(moderator, category, citizen, worl
         world["lighting"],
         text="Огромная яма перед подъездом дома",
         address="ул. Мира, 3",
-        latitude=Decimal("53.1"),
-        longitude=Decimal("45.1"),
+        latitude=Decimal("53.2"),
+        longitude=Decimal("45.17"),
     )
     message = submit_at(
         citizen,
         category,
         text="Огромная яма перед подъездом",
         address="ул. Мира, 3",
-        latitude=Decimal("53.1005"),
-        longitude=Decimal("45.1"),
+        latitude=Decimal("53.2005"),
+        longitude=Decimal("45.17"),
     )
     found = {c.message.number: c.reasons for c in selectors.likely_duplicates(moderator.official, message)}
     assert set(found) == {near.number, same_address.number, similar_text.number}

@@ -74,10 +74,11 @@ def test_message_page_queries(client, messages, other_citizen):
     answered_message = messages[0]
     url = f"/m/{answered_message.number}/"
     # A guest: versions, the message (kept for guests until anything public changes), versions,
-    # photos, answers, their attachments, the timeline; then only the two version reads.
-    assert queries(client, url, cold=True) == 7
+    # photos, answers, their attachments and documents (§6.3), the timeline; then only the two version reads.
+    assert queries(client, url, cold=True) == 8
     assert queries(client, url, cold=False) == 2
     client.force_login(other_citizen)
-    # + the session, the user, the header's unread notices and back-office check, the own support
-    assert queries(client, url, cold=True) == 11
-    assert queries(client, url, cold=False) == 7
+    # + the session, the user, the header's unread notices and back-office check, the own support,
+    # whether they follow it (issue 15.5)
+    assert queries(client, url, cold=True) == 13
+    assert queries(client, url, cold=False) == 8
