@@ -241,6 +241,7 @@ ROWS = [
     # Health probes and the public pages.
     Row("healthz", everyone()),
     Row("readyz", everyone()),
+    Row("favicon", everyone(301)),
     Row("home", everyone()),
     Row("organization_list", everyone()),
     Row("faq", everyone()),
