@@ -6,3 +6,9 @@ class ZarechnyConfig(AppConfig):
 
     name = "zarechny"
     verbose_name = "Платформа"
+
+    def ready(self):
+        # The admin's models are all registered by now (django.contrib.admin autodiscovers first).
+        from . import admin_names
+
+        admin_names.apply()
