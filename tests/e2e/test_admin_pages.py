@@ -30,6 +30,18 @@ def test_topic_changelist_fits_the_desktop(page, live_server, reference_data, ad
     assert page.request.get(icon).status == 200
     assert page.request.get(live_server.url + "/favicon.ico").status == 200  # followed to the static icon
     _shots(page, "admin-topics")
+    from directory.models import Topic
+
+    topic = (
+        Topic.objects.get(key="roads")
+        if Topic.objects.filter(key="roads").exists()
+        else Topic.objects.first()
+    )
+    page.goto(f"{live_server.url}/admin/directory/topic/{topic.pk}/change/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Изменить тему"
+    page.set_viewport_size(SIZES["desktop"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    _shots(page, "admin-topic-change")
     page.goto(live_server.url + "/admin/directory/category/add/")
     _shots(page, "admin-category-add")
     page.goto(live_server.url + "/admin/")
