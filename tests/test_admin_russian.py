@@ -75,7 +75,9 @@ def test_changelist_speaks_russian(client, root):
 
 def test_add_change_and_delete_pages(client, root):
     category = CategoryFactory(key="potholes", name="Ямы на дорогах")
-    assert "<h1>Добавить категорию</h1>" in _text(client.get("/admin/directory/category/add/"))
+    add = _text(client.get("/admin/directory/category/add/"))
+    assert "<h1>Добавить категорию</h1>" in add
+    assert "&rsaquo; Добавить категорию" in add and "Добавить категория" not in add  # the breadcrumb too
     assert "<h1>Изменить категорию</h1>" in _text(
         client.get(f"/admin/directory/category/{category.pk}/change/")
     )
