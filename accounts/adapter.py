@@ -1,13 +1,22 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from directory.routing import active_official
 
 from .emails import email_clean
 from .outbox import outbound_email_queue
+
+
+def on_site(url):
+    """The same path and query on SITE_URL: «http://127.0.0.1:8000/accounts/…» → «https://…/accounts/…»."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,4 +43,11 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
+        # Every link leads to SITE_URL, never to the host the request happened to name (127.0.0.1:8000 behind a
+        # proxy, a test server): allauth builds its links from the request (issue 18.6).
+        for key, value in list(ctx.items()):
+            if key.endswith("_url") and isinstance(value, str):
+                ctx[key] = on_site(value)
+        ctx["site_url"] = settings.SITE_URL
+        ctx["login_url"] = on_site(reverse("account_login"))
         outbound_email_queue(message=self.render_mail(template_prefix, email, ctx), kind=template_prefix)

@@ -60,6 +60,11 @@ ADMINISTRATOR_PERMISSIONS = frozenset(
         *_crud("directory.answertemplate"),
         *_crud("directory.faqentry"),
         *_crud("directory.topicproposal", "add change view"),
+        # The outbox of the notices (README: admin → Уведомления): read-only fields, "change" only for the
+        # retry of failed e-mails; the reminders and digests beside it read-only (issue 18.5).
+        *_crud("citizen_messages.notification", "change view"),
+        *_crud("citizen_messages.deadlinenotice", "view"),
+        *_crud("citizen_messages.staffdigest", "view"),
         *_crud("django_q.success", "view"),
         *_crud("django_q.failure", "view"),
         *_crud("django_q.schedule", "view"),

@@ -248,6 +248,7 @@ ROWS = [
     Row("readyz", everyone()),
     # Operators' metrics: only with METRICS_TOKEN or from METRICS_ALLOWED_IPS, never by a session.
     Row("metrics", everyone(404)),
+    Row("favicon", everyone(301)),
     Row("home", everyone()),
     Row("organization_list", everyone()),
     Row("faq", everyone()),

@@ -14,3 +14,7 @@ class ZarechnyConfig(AppConfig):
 
         # In the worker: the heartbeat per task function (metrics) and one DEBUG line per task (logs).
         post_execute_in_worker.connect(task_finished, dispatch_uid="zarechny-task-finished")
+        # The admin's models are all registered by now (django.contrib.admin autodiscovers first).
+        from . import admin_names
+
+        admin_names.apply()
