@@ -300,7 +300,7 @@ def test_negative_rating_needs_remarks_error_next_to_field(client, citizen, mode
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="id_remarks_error"' in body and "§7.2" in body
-    assert 'aria-describedby="id_remarks_help id_remarks_error"' in body
+    assert 'aria-describedby="id_remarks_help id_remarks_error id_remarks_count"' in body
     message.refresh_from_db()
     assert message.state == "answered"
     client.post(rate_url(message), {"positive": "no", "remarks": "Яма осталась"})
