@@ -144,6 +144,7 @@ def render_review(request, message, *, status=200, **bound):
         message=message,
         earlier=selectors.earlier_messages_of_author(request.user, request.official, message),
         reasons=selectors.active_rejection_reasons(),
+        history=selectors.message_history(message),
         **_review_forms(request, message, **bound),
     )
     if "reject_form" in bound:

@@ -4,6 +4,9 @@ Each view parses a form, calls one service, turns a MessageActionError into a fo
 field (or a flash message), and redirects after a successful POST.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -131,7 +134,7 @@ def _message_page(request, message, *, rating_form=None):
         **(_original_support(request, message) if rejection is not None else {}),
         "photos": list(message.photos.order_by("position", "id")),
         "answers": answers,
-        "events": list(events.order_by("created_at", "id")),
+        "events": _public_timeline(message, list(events.order_by("created_at", "id"))),
         "supported": supported,
         "can_rate": can_rate,
         "rating_form": rating_form or (RatingForm() if can_rate else None),
@@ -142,6 +145,27 @@ def _message_page(request, message, *, rating_form=None):
         "rating_window_days": settings.RATING_WINDOW_DAYS,
     }
     return render(request, "portal/message_detail.html", context)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    created_at: datetime
+    label: str
+    kind: str = ""
+    comment: str = ""
+
+
+def _public_timeline(message, events):
+    """The portal's «Ход рассмотрения» always starts with «поступило» and a closed message's ends with
+    «закрыто» (issue 18.4): the submission is the author's private event and a positive rating closes the
+    message without an event of its own, so both ends are taken from the message where no event says so."""
+    entries = [TimelineEntry(e.created_at, e.get_kind_display(), e.kind, e.comment) for e in events]
+    if not events or events[0].kind != MessageEvent.Kind.SUBMITTED:
+        entries.insert(0, TimelineEntry(message.submitted_at, MessageEvent.Kind.SUBMITTED.label, "submitted"))
+    if message.state == State.CLOSED and (not events or events[-1].kind != MessageEvent.Kind.CLOSED_UNRATED):
+        closed_at = message.closed_at or (events[-1].created_at if events else message.submitted_at)
+        entries.append(TimelineEntry(closed_at, "сообщение закрыто", "closed"))
+    return entries
 
 
 def _original_support(request, message):
@@ -322,6 +346,26 @@ def document(request, number, token):
 @require_safe
 def photo(request, number, token):
     return _serve_photo(request, number, token, "image")
+
+
+@require_safe
+def photo_view(request, number, token):
+    """A photo in its context (number, category, place, n of m, previous/next) instead of the bare JPEG;
+    the same access rule as the photo itself: the message must be visible to whoever asks."""
+    message = _visible_message(request, number)
+    photos = list(message.photos.order_by("position", "id"))
+    index = next((i for i, p in enumerate(photos) if p.token == token), None)
+    if index is None:
+        raise Http404("Фотография не найдена.")
+    context = {
+        "message": message,
+        "photo": photos[index],
+        "position": index + 1,
+        "total": len(photos),
+        "previous": photos[index - 1] if index > 0 else None,
+        "next": photos[index + 1] if index + 1 < len(photos) else None,
+    }
+    return render(request, "portal/photo_view.html", context)
 
 
 @require_safe
