@@ -18,6 +18,29 @@ from .tables import build_tables, link_drilldowns
 TABLE_KEYS = ("summary", "organizations", "moderation", "topics", "categories", "reasons", "series")
 
 
+# The short summary on top of the report (issue 18.2): the summary table's rows by the start of their label,
+# each with what it counts — «в срок» is about the period, «просрочено сейчас» about today.
+KEY_FIGURES = (
+    ("Поступило сообщений", "Поступило", "за период"),
+    ("Дано ответов", "Дано ответов", "за период"),
+    ("Первый ответ в срок", "Ответов в срок", "из ответов, данных за период"),
+    (
+        "Просрочено сейчас: всего",
+        "Просрочено сейчас",
+        "ещё без решения или ответа, срок уже прошёл — на сегодня",
+    ),
+)
+
+
+def _key_figures(summary):
+    figures = []
+    for start, label, note in KEY_FIGURES:
+        row = next((r for r in summary.rows if r.label.startswith(start)), None)
+        if row is not None and row.cells:
+            figures.append({"label": label, "text": row.cells[0].text, "note": note})
+    return figures
+
+
 def _context(request, *, staff):
     form, period = parse_period(request.GET)
     context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
@@ -29,6 +52,7 @@ def _context(request, *, staff):
     context.update(
         report=report,
         tables=tables,
+        key_figures=_key_figures(tables[0]),
         charts=charts.build(report, tables),
         query=query,
         previous_query=urlencode(period.shifted(-1).query()),

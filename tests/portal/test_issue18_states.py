@@ -129,3 +129,18 @@ def test_photo_viewer_has_the_photos_access_rule(client, citizen, other_citizen,
     other = registered(citizen, category, moderator)
     wrong = reverse("portal:photo_view", kwargs={"number": other.number, "token": photo.token})
     assert client.get(wrong).status_code == 404
+
+
+def test_public_statistics_summary_first_folded_tables_and_scroll_regions(client, citizen, category):
+    submit(citizen, category)
+    body = client.get(reverse("stats:public")).content.decode()
+    assert (
+        body.index('id="key-heading"')
+        < body.index('id="table-summary"')
+        < body.index('id="table-organizations"')
+    )
+    assert 'id="on-time-vs-overdue"' in body and "на сегодня ещё ждут</em>" in body
+    assert "Просрочено сейчас" in body and "Ответов в срок" in body
+    assert '<details class="stats-section stats-fold" id="section-organizations">' in body
+    assert '<div class="table-wrap scroll-shadow" tabindex="0" role="region" aria-label="Таблица: ' in body
+    assert 'class="scroll-hint"' in body
