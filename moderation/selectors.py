@@ -262,6 +262,22 @@ def active_rejection_reasons() -> QuerySet[RejectionReason]:
     return RejectionReason.objects.filter(is_active=True)
 
 
+def message_history(message: Message) -> list[MessageEvent]:
+    """The staff history of `message` (already scoped by the caller); a refusal carries `reason_titles`, the
+    reasons the moderator chose, by their names (inactive ones too: the history keeps what was sent)."""
+    events = list(message.events.all())  # prefetched with their actors by the review page's selector
+    codes = {
+        code for e in events if e.kind == MessageEvent.Kind.REJECTED for code in e.data.get("reasons", [])
+    }
+    titles = (
+        dict(RejectionReason.objects.filter(code__in=codes).values_list("code", "title")) if codes else {}
+    )
+    for event in events:
+        reasons = event.data.get("reasons", []) if event.kind == MessageEvent.Kind.REJECTED else []
+        event.reason_titles = [titles.get(code, code) for code in reasons]  # type: ignore[attr-defined]
+    return events
+
+
 def duplicate_reason() -> RejectionReason | None:
     """§4.4: the reason the one-click «дубликат» confirmation refuses with."""
     return RejectionReason.objects.filter(is_active=True, code=RejectionReason.DUPLICATE).first()

@@ -143,6 +143,7 @@ def render_review(request, message, *, status=200, **bound):
         request,
         message=message,
         earlier=selectors.earlier_messages_of_author(request.user, request.official, message),
+        history=selectors.message_history(message),
         **_review_forms(request, message, **bound),
     )
     if "reject_form" in bound:
@@ -179,8 +180,20 @@ def register(request, number):
         except MessageActionError as error:
             error.attach_to(form)
         else:
-            return _done(request, message, f"Сообщение {message.number} зарегистрировано и опубликовано.")
+            return _next_in_queue(
+                request, message, f"Сообщение № {message.number} зарегистрировано и опубликовано."
+            )
     return render_review(request, message, status=400, register_form=form)
+
+
+def _next_in_queue(request, message, text):
+    """After a decision the moderator goes on with the queue (its oldest message first), or sees it empty."""
+    following = selectors.moderation_queue(request.official).exclude(pk=message.pk).first()
+    if following is None:
+        flash.success(request, f"{text} Очередь пуста.")
+        return redirect("office:moderation_queue")
+    flash.success(request, f"{text} Следующее в очереди — № {following.number}.")
+    return redirect("office:review", number=following.number)
 
 
 @require_POST

@@ -20,6 +20,7 @@ urlpatterns = [
     path("m/<str:number>/edit/", views.message_edit, name="edit"),
     path("m/<str:number>/photo/<uuid:token>/", views.photo, name="photo"),
     path("m/<str:number>/photo/<uuid:token>/thumb/", views.photo_thumb, name="photo_thumb"),
+    path("m/<str:number>/photo/<uuid:token>/view/", views.photo_view, name="photo_view"),
     path("m/<str:number>/attachment/<uuid:token>/", views.attachment, name="attachment"),
     path("m/<str:number>/attachment/<uuid:token>/thumb/", views.attachment_thumb, name="attachment_thumb"),
     path("m/<str:number>/document/<uuid:token>/", views.document, name="document"),

@@ -6,6 +6,8 @@ field (or a flash message), and redirects after a successful POST.
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -249,7 +251,7 @@ def _message_page(request, message, *, rating_form=None):
         # Read only when a fragment is rendered (SimpleLazyObject: once, on first use).
         "photos": SimpleLazyObject(lambda: list(message.photos.order_by("position", "id"))),
         "answers": answers,
-        "events": SimpleLazyObject(event_list),
+        "events": SimpleLazyObject(lambda: _public_timeline(message, event_list())),
         "supported": supported,
         "following": following,
         "can_follow": can_follow,
@@ -273,6 +275,27 @@ def _message_page(request, message, *, rating_form=None):
         "map": maps.map_settings(),
     }
     return render(request, "portal/message_detail.html", context)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    created_at: datetime
+    label: str
+    kind: str = ""
+    comment: str = ""
+
+
+def _public_timeline(message, events):
+    """The portal's «Ход рассмотрения» always starts with «поступило» and a closed message's ends with
+    «закрыто» (issue 18.4): the submission is the author's private event and a positive rating closes the
+    message without an event of its own, so both ends are taken from the message where no event says so."""
+    entries = [TimelineEntry(e.created_at, e.get_kind_display(), e.kind, e.comment) for e in events]
+    if not events or events[0].kind != MessageEvent.Kind.SUBMITTED:
+        entries.insert(0, TimelineEntry(message.submitted_at, MessageEvent.Kind.SUBMITTED.label, "submitted"))
+    if message.state == State.CLOSED and (not events or events[-1].kind != MessageEvent.Kind.CLOSED_UNRATED):
+        closed_at = message.closed_at or (events[-1].created_at if events else message.submitted_at)
+        entries.append(TimelineEntry(closed_at, "сообщение закрыто", "closed"))
+    return entries
 
 
 def _original_support(request, message):
@@ -545,6 +568,26 @@ def document(request, number, token):
 @require_safe
 def photo(request, number, token):
     return _serve_photo(request, number, token, "image")
+
+
+@require_safe
+def photo_view(request, number, token):
+    """A photo in its context (number, category, place, n of m, previous/next) instead of the bare JPEG;
+    the same access rule as the photo itself: the message must be visible to whoever asks."""
+    message = _visible_message(request, number)
+    photos = list(message.photos.order_by("position", "id"))
+    index = next((i for i, p in enumerate(photos) if p.token == token), None)
+    if index is None:
+        raise Http404("Фотография не найдена.")
+    context = {
+        "message": message,
+        "photo": photos[index],
+        "position": index + 1,
+        "total": len(photos),
+        "previous": photos[index - 1] if index > 0 else None,
+        "next": photos[index + 1] if index + 1 < len(photos) else None,
+    }
+    return render(request, "portal/photo_view.html", context)
 
 
 @require_safe

@@ -22,6 +22,29 @@ from .tables import build_tables, link_drilldowns
 TABLE_KEYS = ("summary", "organizations", "moderation", "topics", "categories", "reasons", "series")
 
 
+# The short summary on top of the report (issue 18.2): the summary table's rows by the start of their label,
+# each with what it counts — «в срок» is about the period, «просрочено сейчас» about today.
+KEY_FIGURES = (
+    ("Поступило сообщений", "Поступило", "за период"),
+    ("Дано ответов", "Дано ответов", "за период"),
+    ("Первый ответ в срок", "Ответов в срок", "из ответов, данных за период"),
+    (
+        "Просрочено сейчас: всего",
+        "Просрочено сейчас",
+        "ещё без решения или ответа, срок уже прошёл — на сегодня",
+    ),
+)
+
+
+def _key_figures(summary):
+    figures = []
+    for start, label, note in KEY_FIGURES:
+        row = next((r for r in summary.rows if r.label.startswith(start)), None)
+        if row is not None and row.cells:
+            figures.append({"label": label, "text": row.cells[0].text, "note": note})
+    return figures
+
+
 # The rendered report of a period is the same for every guest and for every official (the figures are
 # not scoped; a drill-down is): kept this long, and keyed by the counters' refresh, so a refresh shows at
 # once and only the live «overdue now» figures can be this old (issue 14).
@@ -29,13 +52,14 @@ REPORT_CACHE_SECONDS = 60
 
 
 def report_body(period, *, staff):
-    """The HTML of the report of `period` (tables, charts, links), from the cache when it is there."""
+    """The HTML of the report of `period`: its short summary (issue 18.2) and its body (tables, charts,
+    links), from the cache when they are there."""
     refreshed_at = selectors.refreshed_at()
     stamp = refreshed_at.timestamp() if refreshed_at else 0
     key = f"stats-report:{int(staff)}:{period.kind}:{period.start}:{period.end}:{stamp}"
     cache = caches[settings.STATS_CACHE]
-    body = cache.get(key)
-    if body is None:
+    parts = cache.get(key)
+    if parts is None:
         report = selectors.report(period)
         tables = build_tables(report)
         if staff:
@@ -49,10 +73,15 @@ def report_body(period, *, staff):
             "query": urlencode(period.query()),
             "previous_query": urlencode(period.shifted(-1).query()),
             "next_query": urlencode(period.shifted(1).query()),
+            "key_figures": _key_figures(tables[0]),
         }
-        body = render_to_string("stats/_report_body.html", context)
-        cache.set(key, body, REPORT_CACHE_SECONDS)
-    return mark_safe(body)  # rendered by our own template above, escaped there
+        parts = (
+            render_to_string("stats/_report_key.html", context),
+            render_to_string("stats/_report_body.html", context),
+        )
+        cache.set(key, parts, REPORT_CACHE_SECONDS)
+    # Rendered by our own templates above, escaped there.
+    return mark_safe(parts[0]), mark_safe(parts[1])
 
 
 def _context(request, *, staff):
@@ -60,7 +89,8 @@ def _context(request, *, staff):
     context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
     if period is None:
         return context
-    context.update(query=urlencode(period.query()), report_body=report_body(period, staff=staff))
+    report_key, body = report_body(period, staff=staff)
+    context.update(query=urlencode(period.query()), report_key=report_key, report_body=body)
     return context
 
 

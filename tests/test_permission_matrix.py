@@ -270,6 +270,7 @@ ROWS = [
     on("registered", "portal:message", everyone()),
     photo("submitted", "portal:photo", PRIVATE_MESSAGE),
     photo("submitted", "portal:photo_thumb", PRIVATE_MESSAGE),
+    photo("submitted", "portal:photo_view", PRIVATE_MESSAGE),
     attachment("portal:attachment", everyone()),
     attachment("portal:attachment_thumb", everyone()),
     # §6.3: a PDF of a public answer is public (and only ever a download, tests/portal/test_views_documents.py).

@@ -375,6 +375,11 @@ def message_support(*, message: Message | int, user: Person = None, guest_token:
         message = lock_message(message)
         if message.state not in PUBLIC_STATES:
             raise MessageActionError("Поддержать можно только опубликованное сообщение.", code="wrong_state")
+        if message.state == State.CLOSED:
+            # §7.5 counts support for messages in consideration; a closed one stays public as a record only.
+            raise MessageActionError(
+                "Сообщение закрыто: рассмотрение завершено, поддержка больше не принимается.", code="closed"
+            )
         if user is not None and user.is_authenticated:
             if message.author_id == user.pk:
                 raise MessageActionError("Нельзя поддержать собственное сообщение.")

@@ -28,12 +28,24 @@ def field(bound, **options):
         kind = "radio"
     elif widget.is_hidden:
         kind = "hidden"
+    # A text box with a limit gets a counter instead of the browser's maxlength, which cuts a paste silently
+    # at the limit (issue 18.3); the server still refuses a longer text with its own message.
+    counter = None
+    limit = getattr(bound.field, "max_length", None)
+    if isinstance(widget, forms.Textarea) and limit:
+        counter = limit
+        attrs["maxlength"] = False
+        attrs["data-counter"] = limit
+        attrs["aria-describedby"] = " ".join(
+            filter(None, [attrs.get("aria-describedby"), f"{bound.auto_id}_count"])
+        )
     return {
         "f": bound,
         "kind": kind,
         "widget_html": bound.as_widget(attrs=attrs) if kind != "radio" else "",
         "described": described_by(bound),
         "extra_class": options.get("extra_class", ""),
+        "counter": counter,
         "label": options.get("label") or bound.label,
     }
 

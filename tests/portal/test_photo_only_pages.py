@@ -51,7 +51,9 @@ def test_submit_form_without_text_and_photo_says_so_next_to_the_text(client, cit
     assert response.status_code == 200
     assert ERROR in " ".join(response.context["form"].errors["text"])
     body = response.content.decode()
-    assert 'id="id_text_error"' in body and 'aria-describedby="id_text_help id_text_error"' in body
+    assert (
+        'id="id_text_error"' in body and 'aria-describedby="id_text_help id_text_error id_text_count"' in body
+    )
     assert not Message.objects.exists()
 
 

@@ -38,16 +38,17 @@ def known(world, citizen, other_citizen, moderator, other_category_moderator, ex
         return m[name]
 
     # M1: Fri 26.12 → registered Mon 12.01: working days 29.12, 30.12, 12.01 = 3 → on time (due 12.01).
-    # Answered 13.01: 1 working day. Rated positive 14.01. Supported 15.01 (user) and 16.01 (guest).
+    # Answered 13.01: 1 working day. Supported 13.01 12:00 (user) and 18:00 (guest): a closed message takes
+    # no support (issue 18.4). Rated positive 14.01.
     services.message_register(message=new("M1", msk(2025, 12, 26)), actor=moderator, now=msk(2026, 1, 12, 9))
     services.message_answer(
         message=m["M1"], actor=executor, kind="solved", text="Сделано.", now=msk(2026, 1, 13)
     )
-    services.message_rate(message=m["M1"], actor=citizen, positive=True, now=msk(2026, 1, 14))
-    with time_machine.travel(msk(2026, 1, 15), tick=False):
+    with time_machine.travel(msk(2026, 1, 13, 12), tick=False):
         services.message_support(message=m["M1"], user=other_citizen)
-    with time_machine.travel(msk(2026, 1, 16), tick=False):
+    with time_machine.travel(msk(2026, 1, 13, 18), tick=False):
         services.message_support(message=m["M1"], guest_token="guest-token-1")
+    services.message_rate(message=m["M1"], actor=citizen, positive=True, now=msk(2026, 1, 14))
     # M2: Fri 26.12 18:00 → registered Tue 13.01: 4 working days → late.
     # Answered (planned) Mon 26.01: 14,15,16,19,20,21,22,23,26 = 9 working days → on time. Closed unrated 01.03.
     services.message_register(message=new("M2", msk(2025, 12, 26, 18)), actor=moderator, now=msk(2026, 1, 13))
