@@ -206,6 +206,7 @@ def test_the_guard_costs_one_query_per_request(
         submit(citizen, category, text=f"Яма {i}")
     TOTP.activate(moderator, generate_totp_secret())
     client.force_login(moderator)
-    # session, user, official + organisation, authenticators; the home's three counts
-    with django_assert_num_queries(7):
+    # session, user, official + organisation, authenticators; the home's three counts, the rating remarks
+    # waiting (§7.2) and whether the moderator answers in any category (Appendix 2 routing)
+    with django_assert_num_queries(9):
         assert client.get("/office/").status_code == 200
