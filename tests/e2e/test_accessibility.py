@@ -7,6 +7,7 @@ context per person, one live server; each page is loaded once and checked at bot
 
 import json
 import os
+import re
 import time
 from decimal import Decimal
 
@@ -165,6 +166,7 @@ def test_axe_finds_nothing_on_every_page(browser, live_server, scene):
     started = time.monotonic()
     by_person = {}
     only = os.environ.get("AXE_ONLY", "")  # a developer's shortcut: only the visits whose label holds this
+    shots = os.environ.get("AXE_SHOTS", "")  # …and a folder for a screenshot of each page view checked
     for visit in VISITS:
         if only not in visit.label:
             continue
@@ -193,6 +195,10 @@ def test_axe_finds_nothing_on_every_page(browser, live_server, scene):
                 page.set_viewport_size(size)
                 result = AxeResults(page.evaluate(f"axe.run(document, {json.dumps(AXE_OPTIONS)})"))
                 checked += 1
+                if shots:
+                    os.makedirs(shots, exist_ok=True)
+                    name = re.sub(r"[^\w-]+", "_", f"{VISITS.index(visit):03}-{visit.label}-{size_name}")
+                    page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
                 if result.violations_count:
                     failures.append(
                         f"{visit.label} at {size_name} ({page.url}):\n{_report(result.response['violations'])}"
