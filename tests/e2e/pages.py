@@ -76,6 +76,19 @@ def _set_period_backwards(page):
     page.wait_for_load_state()
 
 
+def _click(button):
+    def act(page):
+        page.get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+
+    return act
+
+
+def _wait_for_markers(page):
+    """The public map draws its markers from the GeoJSON after the load: axe checks them too."""
+    page.locator("#public-map .leaflet-marker-icon").first.wait_for()
+
+
 def admin_changelist(label):
     return f"admin:{label.replace('.', '_')}_changelist"
 
@@ -92,6 +105,8 @@ ADMIN_CHANGELISTS = [
     "django_q.failure",
     "django_q.ormq",
     "accounts.consentrecord",
+    "accounts.apiclient",
+    "accounts.apiclientconsent",
     "accounts.outboundemail",
     "accounts.user",
     "directory.organization",
@@ -124,6 +139,20 @@ VISITS = [
     Visit("portal:consent", GUEST),
     Visit("stats:public", GUEST),
     Visit("stats:public", GUEST, state="errors", act=_set_period_backwards),
+    Visit("portal:map", GUEST, state="markers", act=_wait_for_markers),
+    Visit("portal:map", GUEST, query="?state=answered&period=30", state="filtered", act=_wait_for_markers),
+    Visit("portal:message_list", GUEST, query="?sort=near&lat=53.1985&lon=45.17", state="near"),
+    Visit("portal:message", GUEST, on("followed")),
+    Visit("api:opendata", GUEST),
+    Visit("portal:unfollow", GUEST, lambda s: {"token": s["unfollow_token"]}, state="confirm"),
+    Visit(
+        "portal:unfollow",
+        GUEST,
+        lambda s: {"token": s["unfollow_token_neighbour"]},
+        state="done",
+        act=_click("Не следить за сообщением"),
+    ),
+    Visit("portal:unfollow", GUEST, lambda s: {"token": "bad-token"}, state="bad-token", status=400),
     # allauth's pages in the site's layout
     Visit("account_login", GUEST),
     Visit("account_login", GUEST, state="errors", act=submit_empty("Войти")),
@@ -159,7 +188,9 @@ VISITS = [
     Visit("portal:message", CITIZEN, on("rejected")),
     Visit("portal:edit", CITIZEN, on("rejected")),
     Visit("portal:edit", CITIZEN, on("rejected"), state="errors", act=submit_empty("Отправить повторно")),
+    Visit("portal:message", CITIZEN, on("followed"), state="following"),
     Visit("portal:cabinet", CITIZEN),
+    Visit("portal:api_clients", CITIZEN),
     Visit("portal:notifications", CITIZEN),
     Visit("portal:profile", CITIZEN),
     Visit("portal:account_delete", CITIZEN),
@@ -232,6 +263,9 @@ VISITS = [
     Visit("admin:auth_user_password_change", ADMINISTRATOR, lambda s: {"id": s["citizen"].pk}),
     Visit("admin:citizen_messages_message_change", ADMINISTRATOR, obj("registered")),
     Visit("admin:citizen_messages_notification_change", ADMINISTRATOR, obj("notification")),
+    Visit("admin:accounts_apiclient_add", ADMINISTRATOR),
+    Visit("admin:accounts_apiclient_change", ADMINISTRATOR, obj("api_client")),
+    Visit("admin:accounts_apiclientconsent_change", ADMINISTRATOR, obj("api_consent")),
     Visit("admin:directory_category_delete", ADMINISTRATOR, obj("category")),
     Visit("admin:directory_category_history", ADMINISTRATOR, obj("category")),
 ]
@@ -273,4 +307,16 @@ NOT_PAGES = {
     "portal:attachment": "an image",
     "portal:attachment_thumb": "an image",
     "portal:document": "a PDF download",
+    "portal:map_geojson": "GeoJSON (the map's markers: portal:map is visited with them drawn)",
+    "portal:nearby": "JSON (the submit form's similar messages nearby)",
+    "portal:follow": "POST action: redirects to the message page",
+    "portal:unfollow_message": "POST action: redirects to the message page or the cabinet",
+    "api:discovery": "Open311 JSON/XML",
+    "api:services": "Open311 JSON/XML",
+    "api:service": "Open311 JSON/XML",
+    "api:requests": "Open311 JSON/XML (POST: a client's submission)",
+    "api:request": "Open311 JSON/XML",
+    "api:token": "Open311 JSON/XML",
+    "api:opendata_file": "a CSV or JSON download (api:opendata, the list of files, is visited)",
+    "metrics": "Prometheus text for the monitoring, 404 to everyone else",
 }

@@ -7,17 +7,25 @@ context per person, one live server; each page is loaded once and checked at bot
 
 import json
 import os
+import re
 import time
+from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts import services as accounts_services
+from accounts.models import ApiClient, ApiClientConsent
+from api import opendata
 from directory.models import FaqEntry, RejectionReason
 from messages import services
 from messages.models import Notification
+from messages.unfollow import unfollow_token
+from stats.services import refresh_rollups
 from tests.e2e.pages import ADMINISTRATOR, CITIZEN, EXECUTOR, GUEST, MODERATOR, SUPERVISOR, VISITS
 from tests.e2e.test_backoffice import login_as
 from tests.factories import UserFactory, answered, processed_photos, registered, submit
@@ -31,18 +39,50 @@ AXE_OPTIONS = {
 }
 
 
+def near_centre(metres_north, metres_east):
+    """A point of the city (settings.MAP_CENTER) so many metres from its centre: the map's markers."""
+    return {
+        "latitude": Decimal("53.198500") + Decimal(metres_north) / Decimal(111195),
+        "longitude": Decimal("45.170000") + Decimal(metres_east) / Decimal(66600),
+    }
+
+
 @pytest.fixture
-def scene(world, citizen, other_citizen, moderator, executor, supervisor, admin_user):
+def scene(
+    world,
+    citizen,
+    other_citizen,
+    moderator,
+    executor,
+    supervisor,
+    admin_user,
+    settings,
+    tmp_path,
+    live_server,
+):
+    # The maps' tiles: one blank local tile, no network (as tests/e2e/test_map.py).
+    settings.MAP_TILE_URL = f"{live_server.url}/static/img/blank-tile.png?{{z}}/{{x}}/{{y}}"
+    settings.OPENDATA_ROOT = tmp_path / "opendata"
     potholes = world["potholes"]
     RejectionReason.objects.filter(code="obscene").update(
         citizen_text="В сообщении есть нецензурные выражения."
     )
     submitted = submit(citizen, potholes, text="Яма у школы № 3, глубокая", photos=processed_photos(1))
-    at_adm = registered(citizen, potholes, moderator, text="Яма на перекрёстке пр. Мира и ул. Ленина")
-    done = answered(citizen, potholes, moderator, executor, text="Не горит фонарь у дома 7")
-    closed = answered(citizen, potholes, moderator, executor, text="Провал асфальта у остановки")
+    # The public messages have a point: the map shows one marker of each state (two close together, a
+    # cluster at the city's zoom) and their pages show the small map.
+    at_adm = registered(
+        citizen, potholes, moderator, text="Яма на перекрёстке пр. Мира и ул. Ленина", **near_centre(0, 0)
+    )
+    done = answered(
+        citizen, potholes, moderator, executor, text="Не горит фонарь у дома 7", **near_centre(8, 8)
+    )
+    closed = answered(
+        citizen, potholes, moderator, executor, text="Провал асфальта у остановки", **near_centre(-1500, 900)
+    )
     services.message_rate(message=closed, actor=citizen, positive=True)
-    reworked = answered(citizen, potholes, moderator, executor, text="Лужа во дворе")
+    reworked = answered(
+        citizen, potholes, moderator, executor, text="Лужа во дворе", **near_centre(1200, -2000)
+    )
     services.message_rate(message=reworked, actor=citizen, positive=False, remarks="Лужа осталась.")
     rejected = submit(citizen, potholes, text="Плохо всё")
     services.message_reject(
@@ -55,6 +95,22 @@ def scene(world, citizen, other_citizen, moderator, executor, supervisor, admin_
     )
     stranger = UserFactory(email="new@example.ru")
     address = EmailAddress.objects.create(user=stranger, email=stranger.email, verified=False, primary=True)
+    # Another person's message the citizen follows (the cabinet's «Вы следите», the message page's
+    # «Не следить»), and the e-mails' unfollow links: one to confirm, one a third follower sends.
+    followed = registered(
+        other_citizen, potholes, moderator, text="Сломана скамейка в сквере", **near_centre(-600, -400)
+    )
+    services.message_follow(message=followed, user=citizen)
+    neighbour = UserFactory(email="neighbour@example.ru")
+    services.message_follow(message=followed, user=neighbour)
+    # The cabinet's applications: one the citizen allowed, one not yet; their admin pages.
+    allowed = ApiClient(name="Региональный портал «Наш город»", description="Сообщения жителей области.")
+    accounts_services.api_client_issue_key(client=allowed)
+    accounts_services.api_consent_give(user=citizen, client=allowed, ip_address="192.0.2.1")
+    accounts_services.api_client_issue_key(client=ApiClient(name="Мобильное приложение «Заречный»"))
+    # The open data: the files of today.
+    refresh_rollups()
+    opendata.write_day(timezone.localdate())
     return {
         "submitted": submitted,
         "registered": at_adm,
@@ -69,6 +125,11 @@ def scene(world, citizen, other_citizen, moderator, executor, supervisor, admin_
         "citizen": citizen,
         "notification": Notification.objects.first(),
         "confirmation_key": EmailConfirmationHMAC(address).key,
+        "followed": followed,
+        "unfollow_token": unfollow_token(user_id=citizen.pk, message_id=followed.pk),
+        "unfollow_token_neighbour": unfollow_token(user_id=neighbour.pk, message_id=followed.pk),
+        "api_client": allowed,
+        "api_consent": ApiClientConsent.objects.get(client=allowed),
         "people": {
             GUEST: None,
             CITIZEN: citizen,
@@ -105,6 +166,7 @@ def test_axe_finds_nothing_on_every_page(browser, live_server, scene):
     started = time.monotonic()
     by_person = {}
     only = os.environ.get("AXE_ONLY", "")  # a developer's shortcut: only the visits whose label holds this
+    shots = os.environ.get("AXE_SHOTS", "")  # …and a folder for a screenshot of each page view checked
     for visit in VISITS:
         if only not in visit.label:
             continue
@@ -133,6 +195,10 @@ def test_axe_finds_nothing_on_every_page(browser, live_server, scene):
                 page.set_viewport_size(size)
                 result = AxeResults(page.evaluate(f"axe.run(document, {json.dumps(AXE_OPTIONS)})"))
                 checked += 1
+                if shots:
+                    os.makedirs(shots, exist_ok=True)
+                    name = re.sub(r"[^\w-]+", "_", f"{VISITS.index(visit):03}-{visit.label}-{size_name}")
+                    page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
                 if result.violations_count:
                     failures.append(
                         f"{visit.label} at {size_name} ({page.url}):\n{_report(result.response['violations'])}"
