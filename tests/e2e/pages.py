@@ -183,6 +183,12 @@ VISITS = [
     ),
     Visit("portal:submitted", CITIZEN, on("submitted")),
     Visit("portal:message", CITIZEN, on("submitted")),
+    # The photo viewer (issue 18.4), the author's own message still on moderation.
+    Visit(
+        "portal:photo_view",
+        CITIZEN,
+        lambda s: {"number": s["submitted"].number, "token": s["submitted"].photos.get().token},
+    ),
     Visit("portal:message", CITIZEN, on("answered")),
     Visit("portal:message", CITIZEN, on("answered"), state="rate-errors", act=_rate_without_remarks),
     Visit("portal:message", CITIZEN, on("rejected")),
