@@ -230,11 +230,14 @@ def answerable_message(official: Official | None, number: str) -> Message:
         raise Http404("Сообщение не ожидает вашего ответа.") from None
 
 
+_TYPED_NUMBER = re.compile(r"[0-9]{4}-[0-9]{1,12}")
+
+
 def message_by_number_for(user: Any, number: str) -> Message | None:
     """Resolve a number typed by staff (the original of a duplicate) within what they may open."""
     number = (number or "").strip().lstrip("№").strip()
-    if not number:
-        return None
+    if not _TYPED_NUMBER.fullmatch(number):
+        return None  # not a number at all (a NUL byte would even be refused by PostgreSQL): nothing found
     return scoped.messages_visible_to(user).filter(number=number).first()
 
 

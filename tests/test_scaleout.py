@@ -468,7 +468,9 @@ def check_schedules(anchors):
         doubled = [slot for slot, n in Counter(slots).items() if n > 1]
         assert not doubled, (schedule.func, sorted(runs))
         report[schedule.func.rsplit(".", 1)[-1]] = len(slots)
-    assert report.get("deliver_outbox", 0) >= 2, report
+    # The schedules are alive: the outbox sweep ran. How many of its periods a round spans depends on the
+    # machine's speed (a loaded 2-core machine saw one), so "at most once a period" above is the real check.
+    assert report.get("deliver_outbox", 0) >= 1, report
     return report
 
 
