@@ -1,44 +1,28 @@
 """§4.1 on the pages: the submit form takes photos instead of a text, and every place that shows a message's
 text copes with an empty one (issue 13.1)."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from messages import services
 from messages.models import NO_TEXT_LABEL, Message
-from tests.factories import image_bytes, processed_photos, submit
+from tests.factories import processed_photos, submit
+from tests.portal.test_views_submit import form_data, jpeg
 
 pytestmark = pytest.mark.django_db
 ERROR = "Опишите проблему или приложите хотя бы одну фотографию"
 
 
 def _form(**overrides):
-    data = {
-        "category": "potholes",
-        "text": "",
-        "occurred_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "address": "ул. Ленина, 7",
-        "latitude": "",
-        "longitude": "",
-        "client_token": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
-
-
-def _jpeg(name="yama.jpg"):
-    return SimpleUploadedFile(name, image_bytes("JPEG"), content_type="image/jpeg")
+    """The submit form's fields with no text (§4.1)."""
+    return form_data(**{"text": "", **overrides})
 
 
 def test_submit_form_takes_a_photo_instead_of_text(client, citizen, category):
     """§4.1: place, date and a photo, no text — the portal form sends it."""
     client.force_login(citizen)
-    response = client.post("/submit/", _form(photos=[_jpeg()]))
+    response = client.post("/submit/", _form(photos=[jpeg()]))
     assert response.status_code == 302
     message = Message.objects.get()
     assert message.text == "" and message.photo_count == 1
