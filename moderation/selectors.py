@@ -230,6 +230,20 @@ def answerable_message(official: Official | None, number: str) -> Message:
         raise Http404("Сообщение не ожидает вашего ответа.") from None
 
 
+def answered_meanwhile(official: Official | None, number: str) -> Message | None:
+    """A message of this official's organisation that no longer awaits an answer because one was given
+    (by a colleague, or by the same form sent twice — a double click, a retried request), else None."""
+    if official is None:
+        return None
+    return (
+        scoped.staff_messages(official)
+        .filter(number=number, executing_organization=official.organization_id, answers__isnull=False)
+        .exclude(state__in=AWAITING_ANSWER_STATES)
+        .distinct()
+        .first()
+    )
+
+
 _TYPED_NUMBER = re.compile(r"[0-9]{4}-[0-9]{1,12}")
 
 

@@ -158,6 +158,18 @@ def review(request, number):
     return render_review(request, message)
 
 
+def _decided_already(request, message):
+    """A moderation decision posted for a message decided meanwhile (a colleague, a double click, a request
+    retried after a lost response): the review page says what happened instead of a form error."""
+    if message.state == State.SUBMITTED:
+        return None
+    flash.info(
+        request,
+        f"Сообщение № {message.number} уже рассмотрено ({message.get_state_display()}): решение не изменено.",
+    )
+    return redirect("office:review", number=message.number)
+
+
 def _done(request, message, text):
     flash.success(request, text)
     return redirect("office:review", number=message.number)
@@ -167,6 +179,8 @@ def _done(request, message, text):
 @official_required
 def register(request, number):
     message = selectors.staff_message(request.official, number)
+    if decided := _decided_already(request, message):
+        return decided
     form = forms.RegisterForm(request.POST, message=message, official=request.official)
     if form.is_valid():
         try:
@@ -200,6 +214,8 @@ def _next_in_queue(request, message, text):
 @official_required
 def reject(request, number):
     message = selectors.staff_message(request.official, number)
+    if decided := _decided_already(request, message):
+        return decided
     form = forms.RejectForm(request.POST)
     if form.is_valid():
         if "preview" in request.POST:
@@ -234,6 +250,8 @@ def duplicate(request, number):
     will read (no script needed, nothing changes); the POST of that page refuses the message as a repeat."""
     message = selectors.staff_message(request.official, number)
     posted = request.method == "POST"
+    if posted and (decided := _decided_already(request, message)):
+        return decided
     form = forms.DuplicateForm(
         request.POST if posted else None, initial={"duplicate_of": request.GET.get("of", "")}
     )
@@ -370,7 +388,20 @@ def _render_answer(request, message, *, answer_form=None, reassign_form=None, st
 @require_http_methods(["GET", "HEAD", "POST"])
 @official_required
 def answer(request, number):
-    message = selectors.answerable_message(request.official, number)
+    try:
+        message = selectors.answerable_message(request.official, number)
+    except Http404:
+        meanwhile = selectors.answered_meanwhile(request.official, number)
+        if meanwhile is None:
+            raise
+        # Answered already (a colleague, a double click, a request retried after a lost response): say so
+        # and show the message instead of a bare 404; a second answer is never published.
+        flash.info(
+            request,
+            f"На сообщение № {meanwhile.number} уже дан ответ ({meanwhile.get_state_display()}): "
+            "новый ответ не отправлен.",
+        )
+        return redirect("office:review", number=meanwhile.number)
     if request.method in ("GET", "HEAD"):
         return _render_answer(request, message)
     form = forms.AnswerForm(request.POST, request.FILES)

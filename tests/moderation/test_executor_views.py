@@ -90,6 +90,30 @@ def test_answer_page_is_404_outside_the_executor_scope(
     assert client.post(url("office:answer", message), {"kind": "solved", "text": "x"}).status_code == 404
 
 
+def test_answer_sent_twice_shows_the_message_and_publishes_one_answer(
+    client, moderator, executor, category, citizen
+):
+    """A double click, or a request retried after its response was lost (a node died, tests/test_scaleout.py):
+    the second POST finds the message answered and says so instead of a bare 404."""
+    message = registered(citizen, category, moderator)
+    client.force_login(executor)
+    data = {"kind": "solved", "text": "Яма заделана."}
+    assert client.post(url("office:answer", message), data).status_code == 302
+    response = client.post(url("office:answer", message), data, follow=True)
+    assert response.redirect_chain == [(url("office:review", message), 302)]
+    assert f"На сообщение № {message.number} уже дан ответ (дан ответ)" in response.content.decode()
+    assert message.answers.count() == 1
+    assert client.get(url("office:answer", message)).status_code == 302
+
+
+def test_answered_message_of_another_organisation_stays_404(
+    client, moderator, executor, other_org_executor, category, citizen
+):
+    message = answered(citizen, category, moderator, executor)
+    client.force_login(other_org_executor)
+    assert client.post(url("office:answer", message), {"kind": "solved", "text": "x"}).status_code == 404
+
+
 def test_answer_with_a_photo(client, moderator, executor, category, citizen):
     message = registered(citizen, category, moderator)
     client.force_login(executor)

@@ -212,14 +212,26 @@ def test_moderator_cannot_move_to_a_category_not_theirs(client, moderator, execu
     assert response.context["register_form"].errors["category"]
 
 
-def test_register_twice_shows_wrong_state(client, moderator, executor, category, citizen):
+def test_a_decision_sent_twice_says_the_message_is_decided(client, moderator, executor, category, citizen):
+    """A double click, or a request retried after its response was lost: the second register (or reject,
+    or duplicate) changes nothing and the review page says why, instead of a form error."""
     message = submit(citizen, category)
     client.force_login(moderator)
     client.post(url("office:register", message), {"category": category.pk})
-    response = client.post(url("office:register", message), {"category": category.pk})
-    # A registered message is still in scope, but the form is gone from the page; the refusal is shown.
-    assert response.status_code == 400
-    assert "Действие недоступно" in response.content.decode()
+    for name, data in (
+        ("office:register", {"category": category.pk}),
+        ("office:reject", {"reasons": [1], "comment": "x"}),
+        ("office:duplicate", {"duplicate_of": message.number}),
+    ):
+        response = client.post(url(name, message), data, follow=True)
+        assert response.redirect_chain == [(url("office:review", message), 302)], name
+        page = response.content.decode()
+        assert (
+            f"Сообщение № {message.number} уже рассмотрено (зарегистрировано): решение не изменено." in page
+        )
+    message.refresh_from_db()
+    assert message.state == "registered"
+    assert message.events.filter(kind="registered").count() == 1
 
 
 # --- reject --------------------------------------------------------------------------------------------
