@@ -99,11 +99,15 @@ def public_map(request):
     form = MapFilterForm(request.GET)
     form.is_valid()
     states = [(state.value, state.label) for state in PUBLIC_STATES]
-    return render(
-        request,
-        "portal/map.html",
-        {"form": form, "map": map_settings(), "states": states, "query": request.GET.urlencode()},
-    )
+    active_filters = sum(1 for name in form.fields if form.cleaned_data.get(name))
+    context = {
+        "form": form,
+        "map": map_settings(),
+        "states": states,
+        "query": request.GET.urlencode(),
+        "active_filters": active_filters,
+    }
+    return render(request, "portal/map.html", context)
 
 
 @require_safe

@@ -23,6 +23,7 @@ urlpatterns = [
     path("m/<str:number>/photo/<uuid:token>/view/", views.photo_view, name="photo_view"),
     path("m/<str:number>/attachment/<uuid:token>/", views.attachment, name="attachment"),
     path("m/<str:number>/attachment/<uuid:token>/thumb/", views.attachment_thumb, name="attachment_thumb"),
+    path("m/<str:number>/attachment/<uuid:token>/view/", views.attachment_view, name="attachment_view"),
     path("m/<str:number>/document/<uuid:token>/", views.document, name="document"),
     path("cabinet/", views.cabinet, name="cabinet"),
     path("cabinet/notifications/", views.notifications, name="notifications"),

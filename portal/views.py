@@ -591,6 +591,44 @@ def photo_view(request, number, token):
 
 
 @require_safe
+def attachment_view(request, number, token):
+    """A photo an executor attached to an answer (§6.3), in its context: the message's number and category,
+    which answer (n of m, its kind, organisation and date), n of m photos of that answer, previous/next.
+    The same access rule as the message page: the message must be visible to whoever asks."""
+    message = _visible_message(request, number)
+    answers = list(
+        message.answers.select_related("organization").prefetch_related(
+            Prefetch("attachments", queryset=AnswerAttachment.objects.order_by("position", "id"))
+        )
+    )
+    found = next(
+        (
+            (answer_index, files, index)
+            for answer_index, files in enumerate([list(a.attachments.all()) for a in answers])
+            for index, f in enumerate(files)
+            if f.token == token
+        ),
+        None,
+    )
+    if found is None:
+        raise Http404("Вложение не найдено.")
+    answer_index, files, index = found
+    answer = answers[answer_index]
+    context = {
+        "message": message,
+        "answer": answer,
+        "answer_position": answer_index + 1,
+        "answer_total": len(answers),
+        "attachment": files[index],
+        "position": index + 1,
+        "total": len(files),
+        "previous": files[index - 1] if index > 0 else None,
+        "next": files[index + 1] if index + 1 < len(files) else None,
+    }
+    return render(request, "portal/attachment_view.html", context)
+
+
+@require_safe
 def photo_thumb(request, number, token):
     return _serve_photo(request, number, token, "thumbnail")
 

@@ -128,3 +128,84 @@ def test_administrators_reach_the_outbox(client, reference_data):
         .exists()
     )
     assert Category.objects.exists()
+
+
+# --- issue 18.5: the inline tables and «Удалить выбранные …» -------------------------------------------
+
+
+def _inline_add_texts(page):
+    """The «add another» texts of the inline tables: JSON in data-inline-formset, turned into a link by JS."""
+    import html
+    import json
+    import re
+
+    return [
+        json.loads(html.unescape(raw))["options"]["addText"]
+        for raw in re.findall(r'data-inline-formset="([^"]+)"', page)
+    ]
+
+
+def test_inline_add_another_in_the_accusative(client, root):
+    topic = TopicFactory(key="roads", name="Дороги")
+    texts = _inline_add_texts(_text(client.get(f"/admin/directory/topic/{topic.pk}/change/")))
+    assert texts == ["Добавить ещё категорию"]
+    assert _inline_add_texts(_text(client.get("/admin/directory/topic/add/"))) == ["Добавить ещё категорию"]
+    # The account page's official role (an inline with a name of its own).
+    user = UserFactory(email="clerk@city.ru")
+    texts = _inline_add_texts(_text(client.get(f"/admin/accounts/user/{user.pk}/change/")))
+    assert "Добавить ещё роль должностного лица" in texts
+    assert not [t for t in texts if "еще один" in t]
+
+
+def test_every_inline_has_its_add_text():
+    from zarechny.admin_names import inline_add_text
+
+    for model_admin in admin.site._registry.values():
+        for inline in model_admin.inlines:
+            instance = inline(model_admin.model, admin.site)
+            assert inline_add_text(instance), f"{inline.__name__}: add its model's forms to FORMS"
+
+
+def _delete_selected(client, url, objects, **extra):
+    return client.post(
+        url,
+        {"action": "delete_selected", "_selected_action": [o.pk for o in objects], **extra},
+        follow=bool(extra),
+    )
+
+
+def test_delete_selected_action_and_confirmation(client, root):
+    topics = [TopicFactory(key=f"t{i}", name=f"Тема {i}") for i in range(3)]
+    changelist = _text(client.get("/admin/directory/topic/"))
+    assert '<option value="delete_selected">Удалить выбранные темы</option>' in changelist
+    users = _text(client.get("/admin/accounts/user/"))
+    assert '<option value="delete_selected">Удалить выбранных пользователей</option>' in users
+
+    page = _text(_delete_selected(client, "/admin/directory/topic/", topics))
+    assert "Вы уверены, что хотите удалить выбранные темы (всего: 3)?" in page
+    one = _text(_delete_selected(client, "/admin/directory/topic/", topics[:1]))
+    assert "Вы уверены, что хотите удалить выбранную тему?" in one
+    assert "выбранные тема" not in one and "удалить тема" not in one
+
+    done = _text(_delete_selected(client, "/admin/directory/topic/", topics, post="yes"))
+    assert "Успешно удалено: 3 темы." in done and "Успешно удалены" not in done
+    assert not Topic.objects.filter(key__startswith="t").exists()
+
+
+def test_delete_selected_protected_says_what_in_russian(client, root):
+    category = CategoryFactory(key="potholes", name="Ямы на дорогах")
+    from tests.factories import submit
+
+    submit(UserFactory(email="author@example.ru"), category)  # a message keeps its category (PROTECT)
+    page = _text(_delete_selected(client, "/admin/directory/category/", [category]))
+    assert "Не удаётся удалить выбранную категорию" in page
+    assert "Вместе с выбранными объектами (1 категория) пришлось бы удалить" in page
+
+
+def test_selected_forms():
+    assert FORMS["directory.topic"].selected(1, "темы") == "выбранную тему"
+    assert FORMS["directory.topic"].selected(2, "темы") == "выбранные темы"
+    assert FORMS["accounts.user"].selected(1, "пользователи") == "выбранного пользователя"
+    assert FORMS["accounts.user"].selected(5, "пользователи") == "выбранных пользователей"
+    assert FORMS["citizen_messages.message"].selected(1, "сообщения") == "выбранное сообщение"
+    assert FORMS["directory.answertemplate"].selected(1, "шаблоны ответов") == "выбранный шаблон ответа"

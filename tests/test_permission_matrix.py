@@ -273,6 +273,7 @@ ROWS = [
     photo("submitted", "portal:photo_view", PRIVATE_MESSAGE),
     attachment("portal:attachment", everyone()),
     attachment("portal:attachment_thumb", everyone()),
+    attachment("portal:attachment_view", everyone()),
     # §6.3: a PDF of a public answer is public (and only ever a download, tests/portal/test_views_documents.py).
     Row(
         "portal:document",

@@ -7,11 +7,15 @@ and «{name} «{obj}» был успешно добавлен» is masculine wha
 fix that (one word, several cases), so `FORMS` holds each registered model's forms and `apply()` hands them to
 the admin's views: the titles and the deleted object's name through `extra_context` (which Django lets override
 its own), the count and the «Добавить …» button through the overridden templates admin/pagination.html and
-admin/change_list_object_tools.html, the success messages through `message_user`.
+admin/change_list_object_tools.html, the success messages through `message_user`; «Добавить ещё категорию» under
+an inline table through the inline's formset data, and the «Удалить выбранные …» action with its confirmation
+page (admin/delete_selected_confirmation.html) through `get_actions`.
 tests/test_admin_russian.py checks every registered model has its forms, and every phrase.
 """
 
 import functools
+import json
+import re
 from dataclasses import dataclass
 
 from django.contrib import admin
@@ -24,6 +28,7 @@ class Forms:
     few: str  # «категории»: 2, 3, 4
     many: str  # «категорий»: 0, 5…20
     gender: str  # "m", "f", "n": был / была / было
+    animate: bool = False  # «удалить выбранных пользователей», not «… пользователи»
 
     def count(self, number):
         """«7 тем», «2 темы», «21 тема»."""
@@ -40,6 +45,22 @@ class Forms:
         if self.gender == "m":
             return f"был {adverb}{stem[:-2]}ён" if stem in ("изменен", "удален") else f"был {adverb}{stem}"
         return {"f": f"была {adverb}{stem}а", "n": f"было {adverb}{stem}о"}[self.gender]
+
+    def selected(self, count, nominative_plural):
+        """«(удалить) выбранную категорию», «выбранного пользователя», «выбранные темы», «выбранных лиц»."""
+        if count != 1:
+            return (
+                f"{'выбранных' if self.animate else 'выбранные'} {self.plural_accusative(nominative_plural)}"
+            )
+        if self.gender == "m":
+            adjective = "выбранного" if self.animate else "выбранный"
+        else:
+            adjective = {"f": "выбранную", "n": "выбранное"}[self.gender]
+        return f"{adjective} {self.accusative}"
+
+    def plural_accusative(self, nominative_plural):
+        """«(удалить выбранные) категории», «(… выбранных) пользователей»."""
+        return self.many if self.animate else str(nominative_plural)
 
 
 FORMS = {
@@ -93,7 +114,9 @@ FORMS = {
         "разрешений приложениям",
         "n",
     ),
-    "accounts.user": Forms("пользователь", "пользователя", "пользователя", "пользователей", "m"),
+    "accounts.user": Forms(
+        "пользователь", "пользователя", "пользователя", "пользователей", "m", animate=True
+    ),
     "directory.organization": Forms("организация", "организацию", "организации", "организаций", "f"),
     "directory.topic": Forms("тема", "тему", "темы", "тем", "f"),
     "directory.category": Forms("категория", "категорию", "категории", "категорий", "f"),
@@ -103,6 +126,7 @@ FORMS = {
         "ответственных должностных лица",
         "ответственных должностных лиц",
         "n",
+        animate=True,
     ),
     "directory.calendaroverride": Forms(
         "исключение производственного календаря",
@@ -144,6 +168,13 @@ FORMS = {
         "f",
     ),
 }
+
+# The models edited only inline on another model's page (their «Добавить ещё …» link).
+FORMS["citizen_messages.messageevent"] = Forms(
+    "событие сообщения", "событие сообщения", "события сообщения", "событий сообщения", "n"
+)
+# An inline that names its model otherwise: the accusative of that name.
+INLINE_ACCUSATIVE = {"роль должностного лица": "роль должностного лица"}
 
 # Names a library left in English.
 RENAMED = {"mfa.authenticator": ("аутентификатор", "аутентификаторы")}
@@ -213,9 +244,19 @@ def _messages(model_admin, forms):
         "был успешно удален": forms.past("удален"),
     }
 
+    # «Успешно удалены 5 категории», «1 категория был успешно изменен»: the count takes its own form.
+    counted = [
+        (re.compile(r"^Успешно удалены (\d+) .+\.$"), "Успешно удалено: {}."),
+        (re.compile(r"^(\d+) .+ (?:был успешно изменен|были успешно изменены)\.$"), "Успешно изменено: {}."),
+    ]
+
     @functools.wraps(message_user)
     def wrapped(request, message, *args, **kwargs):
         text = str(message)
+        for pattern, phrase in counted:
+            match = pattern.match(text)
+            if match:
+                text = phrase.format(forms.count(int(match.group(1))))
         for old, new in masculine.items():
             text = text.replace(old, new)
         if text != str(message):
@@ -225,6 +266,79 @@ def _messages(model_admin, forms):
         return message_user(request, message, *args, **kwargs)
 
     model_admin.message_user = wrapped
+
+
+def inline_add_text(inline):
+    """«Добавить ещё категорию» under an inline table: Django's «Добавить еще один %(verbose_name)s» is
+    masculine and nominative («Добавить еще один Категория»). None when the name has no known forms."""
+    name = str(inline.verbose_name)
+    if name in INLINE_ACCUSATIVE:
+        return f"Добавить ещё {INLINE_ACCUSATIVE[name]}"
+    forms = forms_for(inline.model._meta)
+    return None if forms is None else f"Добавить ещё {forms.accusative}"
+
+
+def _inlines(model_admin):
+    get_inline_formsets = model_admin.get_inline_formsets
+
+    @functools.wraps(get_inline_formsets)
+    def wrapped(*args, **kwargs):
+        formsets = get_inline_formsets(*args, **kwargs)
+        for formset in formsets:
+            text = inline_add_text(formset.opts)
+            if text is not None:
+                formset.inline_formset_data = _with_add_text(formset.inline_formset_data, text)
+        return formsets
+
+    model_admin.get_inline_formsets = wrapped
+
+
+def _with_add_text(inline_formset_data, text):
+    def data():
+        value = json.loads(inline_formset_data())
+        value["options"]["addText"] = text
+        return json.dumps(value)
+
+    return data
+
+
+def _delete_selected(model_admin, forms):
+    """The «Удалить выбранные …» action and its confirmation page: Django puts the nominative there
+    («Удалить выбранные пользователи», «удалить выбранные категория» for one)."""
+    get_actions = model_admin.get_actions
+    description = f"Удалить {forms.selected(2, model_admin.opts.verbose_name_plural)}"
+
+    @functools.wraps(get_actions)
+    def wrapped(request):
+        actions = get_actions(request)
+        if "delete_selected" in actions:
+            func, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (
+                _confirmation(func, forms),
+                name,
+                description,
+            )
+        return actions
+
+    model_admin.get_actions = wrapped
+
+
+def _confirmation(action, forms):
+    @functools.wraps(action)
+    def delete_selected(modeladmin, request, queryset):
+        response = action(modeladmin, request, queryset)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            count = len(queryset)  # evaluated by the action already: no query
+            # For templates/admin/delete_selected_confirmation.html.
+            context["ru_objects"] = forms.selected(count, modeladmin.opts.verbose_name_plural)
+            context["ru_total"] = count if count > 1 else None
+            context["ru_count"] = forms.count(count)
+            if context.get("perms_lacking") or context.get("protected"):
+                context["title"] = f"Не удаётся удалить {context['ru_objects']}"
+        return response
+
+    return delete_selected
 
 
 def apply(site=admin.site):
@@ -241,3 +355,5 @@ def apply(site=admin.site):
             continue  # tests/test_admin_russian.py fails for a model without forms
         _titles(model_admin, forms)
         _messages(model_admin, forms)
+        _inlines(model_admin)
+        _delete_selected(model_admin, forms)

@@ -190,6 +190,15 @@ VISITS = [
         lambda s: {"number": s["submitted"].number, "token": s["submitted"].photos.get().token},
     ),
     Visit("portal:message", CITIZEN, on("answered")),
+    # The viewer of a photo attached to an answer (issue 18.4), a public message seen by a guest.
+    Visit(
+        "portal:attachment_view",
+        GUEST,
+        lambda s: {
+            "number": s["answered"].number,
+            "token": s["answered"].answers.get().attachments.first().token,
+        },
+    ),
     Visit("portal:message", CITIZEN, on("answered"), state="rate-errors", act=_rate_without_remarks),
     Visit("portal:message", CITIZEN, on("rejected")),
     Visit("portal:edit", CITIZEN, on("rejected")),

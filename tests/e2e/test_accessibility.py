@@ -73,8 +73,10 @@ def scene(
     at_adm = registered(
         citizen, potholes, moderator, text="Яма на перекрёстке пр. Мира и ул. Ленина", **near_centre(0, 0)
     )
-    done = answered(
-        citizen, potholes, moderator, executor, text="Не горит фонарь у дома 7", **near_centre(8, 8)
+    # The answer of this one has two photos: their viewer page (issue 18.4).
+    done = registered(citizen, potholes, moderator, text="Не горит фонарь у дома 7", **near_centre(8, 8))
+    services.message_answer(
+        message=done, actor=executor, kind="solved", text="Фонарь заменён.", attachments=processed_photos(2)
     )
     closed = answered(
         citizen, potholes, moderator, executor, text="Провал асфальта у остановки", **near_centre(-1500, 900)

@@ -166,3 +166,73 @@ def test_the_moderator_goes_on_to_the_next_message_in_the_queue(
     page.get_by_role("button", name=re.compile("^Зарегистрировать")).click()
     page.wait_for_url("**/office/moderation/")
     assert "Очередь пуста" in page.locator(".flash").inner_text()
+
+
+# --- 18.2 the back-office header on a phone ---------------------------------------------------------
+
+
+def _office_link(page, name="Просрочки"):
+    return page.get_by_role("navigation", name="Меню рабочего места").get_by_role("link", name=name)
+
+
+def _shot(page, name):
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"issue18-{name}.png"), full_page=True)
+
+
+def test_office_phone_menu_folds_behind_a_button(page, live_server, supervisor):
+    _as(page, live_server, supervisor)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/office/")
+    _shot(page, "office-home-phone")
+    assert not _office_link(page).is_visible()
+    # Brand, button and the «who» line take the top of the first screen, not all of it.
+    assert page.locator("header.site-header").bounding_box()["height"] < 200
+    assert page.get_by_role("heading", level=1).bounding_box()["y"] < 300
+    toggle = page.get_by_role("button", name="Меню")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert toggle.get_attribute("aria-controls") == "office-menu"
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert _office_link(page).is_visible()
+    assert page.get_by_role("button", name="Выйти").is_visible()
+    _shot(page, "office-home-phone-menu")
+    page.keyboard.press("Tab")  # the keyboard goes from the button into the open menu
+    assert page.evaluate("document.activeElement.closest('#office-menu') !== null")
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.getAttribute('aria-controls')") == "office-menu"
+    assert not _office_link(page).is_visible()
+    toggle.click()
+    _office_link(page).click()
+    page.wait_for_url("**/office/overdue/")
+    assert not _office_link(page).is_visible()  # folded again on the next page
+
+
+def test_office_desktop_shows_the_menu_without_a_button(page, live_server, supervisor):
+    _as(page, live_server, supervisor)
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/office/")
+    _shot(page, "office-home-desktop")
+    assert _office_link(page).is_visible()
+    assert _office_link(page, "Статистика").is_visible()
+    assert not page.get_by_role("button", name="Меню").is_visible()
+
+
+def test_office_phone_menu_works_without_javascript(nojs_page, live_server, supervisor):
+    page = nojs_page
+    _as(page, live_server, supervisor)
+    page.goto(live_server.url + "/office/")
+    assert not _office_link(page).is_visible()
+    toggle = page.get_by_role("checkbox", name="Меню")
+    toggle.focus()
+    page.keyboard.press("Space")
+    assert _office_link(page).is_visible()
+    page.keyboard.press("Space")
+    assert not _office_link(page).is_visible()
+    page.get_by_text("Меню", exact=True).click()
+    _office_link(page).click()
+    page.wait_for_url("**/office/overdue/")

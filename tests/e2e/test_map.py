@@ -137,3 +137,45 @@ def test_list_map_switch(page, live_server, world):
     page.get_by_role("link", name="На карте").click()
     page.wait_for_url("**/map/")
     assert page.get_by_role("heading", name="Карта сообщений").is_visible()
+
+
+# --- issue 18.2: on a phone the filters fold and the map is on the first screen ----------------------
+
+
+def _first_screen_map(page, size="phone"):
+    """How many pixels of the map's height show on the first screen, without scrolling."""
+    box = page.locator("#public-map").bounding_box()
+    return max(0, min(box["y"] + box["height"], VIEWPORTS[size]["height"]) - box["y"])
+
+
+@pytest.mark.parametrize("query", ["", "?state=registered&period=30"])
+def test_phone_map_filters_folded_map_on_the_first_screen(page, live_server, world, query):
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.goto(f"{live_server.url}/map/{query}")
+    filters = page.locator("details.filters-more")
+    assert filters.get_attribute("open") is None
+    assert not page.get_by_label("Состояние").is_visible()
+    assert _first_screen_map(page) >= 300  # at least 300 px of the map without scrolling
+    if query:  # folded, but it says the map is filtered
+        assert "выбрано: 2" in filters.locator("summary").inner_text()
+    shoot(page, "public-map-phone-first" + ("-filtered" if query else ""), full_page=False)
+    page.get_by_text("Фильтры", exact=False).first.click()
+    assert page.get_by_label("Состояние").is_visible()
+
+
+def test_desktop_map_filters_open(page, live_server, world):
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    page.goto(f"{live_server.url}/map/")
+    page.screenshot(path=str(SHOTS / "public-map-desktop-first.png"))
+    assert page.get_by_label("Состояние").is_visible()
+    assert _first_screen_map(page, "desktop") >= 300
+
+
+def test_phone_map_filters_without_javascript(browser, live_server, world):
+    context = browser.new_context(java_script_enabled=False, viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/map/?state=registered")
+    assert not page.get_by_label("Состояние").is_visible()
+    page.locator("details.filters-more summary").click()
+    assert page.get_by_label("Состояние").is_visible()
+    context.close()

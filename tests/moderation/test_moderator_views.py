@@ -373,7 +373,10 @@ def test_review_shows_photos_through_the_portal_checked_urls(client, moderator, 
     for photo in message.photos.all():
         thumb = reverse("portal:photo_thumb", kwargs={"number": message.number, "token": photo.token})
         full = reverse("portal:photo", kwargs={"number": message.number, "token": photo.token})
-        assert f'src="{thumb}"' in page and f'href="{full}"' in page
+        # A thumbnail opens the viewer page with the message's context (issue 18.4), which shows the photo.
+        view = reverse("portal:photo_view", kwargs={"number": message.number, "token": photo.token})
+        assert f'src="{thumb}"' in page and f'href="{view}"' in page
+        assert f'src="{full}"' in client.get(view).content.decode()
         response = client.get(thumb)
         assert response.status_code == 200
         b"".join(response.streaming_content)
