@@ -45,18 +45,25 @@ def _key_figures(summary):
     return figures
 
 
-# The rendered report of a period is the same for every guest and for every official (the figures are
-# not scoped; a drill-down is): kept this long, and keyed by the counters' refresh, so a refresh shows at
-# once and only the live «overdue now» figures can be this old (issue 14).
+# The rendered report of a period is the same for every guest, and for every official (the figures are
+# not scoped; only the lists behind them, the drill-downs, are): kept in the shared cache (settings.
+# STATS_CACHE, Redis in production), so every worker and node renders it once per refresh. Keyed by the
+# counters' refresh, so a refresh shows at once; kept this long, so the live «overdue now» figures are
+# at most this old (issue 14).
 REPORT_CACHE_SECONDS = 60
+
+
+def report_key(period, *, staff, refreshed_at):
+    """The cache key of a period's rendered report: what the report depends on — the period, whether it
+    links the drill-downs (staff), and the refresh of the counters."""
+    stamp = refreshed_at.timestamp() if refreshed_at else 0
+    return f"stats-report:{int(staff)}:{period.kind}:{period.start}:{period.end}:{stamp}"
 
 
 def report_body(period, *, staff):
     """The HTML of the report of `period`: its short summary (issue 18.2) and its body (tables, charts,
-    links), from the cache when they are there."""
-    refreshed_at = selectors.refreshed_at()
-    stamp = refreshed_at.timestamp() if refreshed_at else 0
-    key = f"stats-report:{int(staff)}:{period.kind}:{period.start}:{period.end}:{stamp}"
+    links), from the shared cache when they are there."""
+    key = report_key(period, staff=staff, refreshed_at=selectors.refreshed_at())
     cache = caches[settings.STATS_CACHE]
     parts = cache.get(key)
     if parts is None:
@@ -89,8 +96,8 @@ def _context(request, *, staff):
     context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
     if period is None:
         return context
-    report_key, body = report_body(period, staff=staff)
-    context.update(query=urlencode(period.query()), report_key=report_key, report_body=body)
+    key_figures, body = report_body(period, staff=staff)
+    context.update(query=urlencode(period.query()), report_key=key_figures, report_body=body)
     return context
 
 
