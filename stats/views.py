@@ -171,6 +171,8 @@ def staff_drilldown(request):
             "drill": drill,
             "page": page,
             "messages_on_page": selectors.drill_page_messages(list(page.object_list)),
+            # Each row's link is this and its number (digits and a hyphen): one reverse() for the page.
+            "review_url": reverse("office:review", kwargs={"number": "0"}).removesuffix("0/"),
             "official": official,
             "back_query": urlencode(period.query()),
         },

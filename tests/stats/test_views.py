@@ -163,6 +163,25 @@ def test_drilldown_lists_the_messages_of_a_figure(client, refreshed, supervisor,
     assert _numbers(response) == {refreshed[name].number for name in expected}
 
 
+def test_drilldown_rows_show_the_local_times_and_dashes(client, refreshed, supervisor):
+    """The rows are plain text built in Python (issue 14): times in Moscow time as «дд.мм.гггг чч:мм»,
+    a dash for what has not happened yet, the review link by number."""
+    client.force_login(supervisor)
+    m1, m8 = refreshed["M1"], refreshed["M8"]
+    body = _drill(client, metric="received").content.decode()
+    for message in (m1, m8):
+        assert f'<a href="/office/m/{message.number}/">' in body
+    # M1: submitted 26.12 10:00, registered 12.01 09:00, answered 13.01 10:00 (Moscow); M8 only submitted.
+    assert (
+        "<td>закрыто</td>\n        <td>26.12.2025 10:00</td>\n        <td>12.01.2026 09:00</td>\n"
+        "        <td>13.01.2026 10:00</td>" in body
+    )
+    assert (
+        "<td>—</td>\n        <td>на модерации</td>\n        <td>26.01.2026 10:00</td>\n        <td>—</td>"
+        in body
+    )
+
+
 def test_drilldown_counts_events_and_messages(client, refreshed, supervisor):
     client.force_login(supervisor)
     response = _drill(client, metric="answered", key="solved")
