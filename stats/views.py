@@ -13,10 +13,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from messages.access import official_required
+from portal import pagecache
 
 from . import charts, selectors
 from .exports import table_csv
-from .periods import parse_period
+from .periods import PeriodForm, parse_period
 from .tables import build_tables, link_drilldowns
 
 TABLE_KEYS = ("summary", "organizations", "moderation", "topics", "categories", "reasons", "series")
@@ -51,6 +52,8 @@ def _key_figures(summary):
 # counters' refresh, so a refresh shows at once; kept this long, so the live «overdue now» figures are
 # at most this old (issue 14).
 REPORT_CACHE_SECONDS = 60
+# The period form as a query fills it does not change with the figures.
+FORM_CACHE_SECONDS = 600
 
 
 def report_key(period, *, staff, refreshed_at):
@@ -60,12 +63,27 @@ def report_key(period, *, staff, refreshed_at):
     return f"stats-report:{int(staff)}:{period.kind}:{period.start}:{period.end}:{stamp}"
 
 
-def report_body(period, *, staff):
-    """The HTML of the report of `period`: its short summary (issue 18.2) and its body (tables, charts,
-    links), from the shared cache when they are there."""
-    key = report_key(period, staff=staff, refreshed_at=selectors.refreshed_at())
+def form_values(params):
+    """What the period form shows, as typed in the query (the form renders these, not the period): with
+    the period, what the rendered form depends on. Other parameters of the query change nothing."""
+    if not any(params.get(name) for name in PeriodForm.base_fields):
+        return ("year", "", "", "")  # parse_period's default
+    return tuple(params.get(name, "") for name in PeriodForm.base_fields)
+
+
+def report_body(period, *, staff, refreshed_at, form, values):
+    """The HTML of the report of `period`: its short summary (issue 18.2), the period form as `values`
+    fill it, and its body (tables, charts, links), from the shared cache when they are there (one read
+    for the report and the form)."""
+    key = report_key(period, staff=staff, refreshed_at=refreshed_at)
+    form_key = "stats-form:" + "|".join(values)
     cache = caches[settings.STATS_CACHE]
-    parts = cache.get(key)
+    found = cache.get_many([key, form_key])
+    form_html = found.get(form_key)
+    if form_html is None:
+        form_html = render_to_string("stats/_period_form.html", {"form": form})
+        cache.set(form_key, form_html, FORM_CACHE_SECONDS)
+    parts = found.get(key)
     if parts is None:
         report = selectors.report(period)
         tables = build_tables(report)
@@ -88,16 +106,24 @@ def report_body(period, *, staff):
         )
         cache.set(key, parts, REPORT_CACHE_SECONDS)
     # Rendered by our own templates above, escaped there.
-    return mark_safe(parts[0]), mark_safe(parts[1])
+    return mark_safe(parts[0]), mark_safe(form_html), mark_safe(parts[1])
 
 
-def _context(request, *, staff):
-    form, period = parse_period(request.GET)
+def _context(request, *, staff, parsed=None, refreshed_at=None):
+    form, period = parsed or parse_period(request.GET)
     context = {"form": form, "period": period, "staff": staff, "table_keys": TABLE_KEYS}
     if period is None:
         return context
-    key_figures, body = report_body(period, staff=staff)
-    context.update(query=urlencode(period.query()), report_key=key_figures, report_body=body)
+    key_figures, period_form, body = report_body(
+        period,
+        staff=staff,
+        refreshed_at=refreshed_at or selectors.refreshed_at(),
+        form=form,
+        values=form_values(request.GET),
+    )
+    context.update(
+        query=urlencode(period.query()), report_key=key_figures, period_form=period_form, report_body=body
+    )
     return context
 
 
@@ -116,8 +142,23 @@ def _csv_response(request, table_key):
 
 @require_safe
 def public_stats(request):
-    context = _context(request, staff=False)
-    return render(request, "stats/public.html", context, status=200 if context["period"] else 400)
+    """A plain guest (portal.pagecache.plain_guest) gets the whole page from the shared cache, kept with
+    the report (same key, same minute) for the form as the query fills it."""
+    form, period = parse_period(request.GET)
+    if period is None or not pagecache.plain_guest(request):
+        context = _context(request, staff=False, parsed=(form, period))
+        return render(request, "stats/public.html", context, status=200 if period else 400)
+    refreshed_at = selectors.refreshed_at()
+    key = "stats-page:{}:{}".format(
+        report_key(period, staff=False, refreshed_at=refreshed_at), "|".join(form_values(request.GET))
+    )
+    cache = caches[settings.STATS_CACHE]
+    content = cache.get(key)
+    if content is None:
+        context = _context(request, staff=False, parsed=(form, period), refreshed_at=refreshed_at)
+        content = render(request, "stats/public.html", context).content
+        cache.set(key, content, REPORT_CACHE_SECONDS)
+    return HttpResponse(content)
 
 
 @require_safe

@@ -223,12 +223,13 @@ def test_public_page_queries_do_not_grow(
     client, world, citizen, moderator, executor, n, django_assert_num_queries
 ):
     _make(n, world, citizen, moderator, executor)
-    # the refresh time (the cache key), the shared cache's read, the report's 7, and keeping it: the
-    # database cache's set is 5 queries (a count for culling, a savepoint, a look-up, the insert, the
+    # the refresh time (the cache key), a guest's whole page (missing), the report and the period form
+    # (one read, missing), the report's 7, and keeping the form, the report and the page: the database
+    # cache's set is 5 queries each (a count for culling, a savepoint, a look-up, the insert, the
     # release). With Redis the cache's reads and writes are no queries.
-    with django_assert_num_queries(1 + 1 + 7 + 5):
+    with django_assert_num_queries(1 + 1 + 1 + 7 + 3 * 5):
         assert client.get(PUBLIC).status_code == 200
-    # the same report again within the minute: the refresh time and the shared cache's read
+    # the same page again within the minute: the refresh time and the guest's whole page
     with django_assert_num_queries(2):
         assert client.get(PUBLIC).status_code == 200
 
@@ -239,8 +240,10 @@ def test_staff_page_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # + session, user, the official with its organisation (one query, issue 14)
-    with django_assert_num_queries(3 + 1 + 1 + 7 + 5):
+    # session, user, the official with its organisation (one query, issue 14); the refresh time, the
+    # report and the period form (one read, missing), the report's 7, keeping the form and the report
+    # (the database cache's 5 queries a set, see above)
+    with django_assert_num_queries(3 + 1 + 1 + 7 + 2 * 5):
         assert client.get(STAFF).status_code == 200
     with django_assert_num_queries(5):  # session, user, official; the refresh time, the shared cache's read
         assert client.get(STAFF).status_code == 200
@@ -419,3 +422,24 @@ def test_the_report_is_kept_in_the_shared_cache_for_every_process(
     assert staff_parts is not None and staff_parts[1] in supervisor_page
     client.force_login(other_org_executor)
     assert staff_parts[1] in client.get(STAFF).content.decode()
+
+
+def test_a_guests_whole_page_is_kept_per_form_and_never_given_to_a_signed_in_person(
+    client, world, citizen, moderator, executor
+):
+    """The whole public page is kept for plain guests by the period and the form as the query fills it
+    (two dates of one month are one report, two forms); a signed-in person gets their own header."""
+    _make(2, world, citizen, moderator, executor)
+    first = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    second = client.get(PUBLIC, {"period": "month", "on": "2026-01-20"}).content.decode()
+    assert 'value="2026-01-15"' in first and 'value="2026-01-20"' in second
+    assert (
+        'value="2026-01-15"' in client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    )
+    assert "Войти" in first and "Выйти" not in first
+    client.force_login(citizen)
+    mine = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    assert "Выйти" in mine and "Войти" not in mine
+    client.logout()
+    again = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    assert "Выйти" not in again
