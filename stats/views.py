@@ -1,8 +1,10 @@
 """The statistics pages (§8.1): public aggregates, the staff page with drill-down, CSV of every table."""
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -171,13 +173,46 @@ _official_required = official_required(
 )
 
 
+def _staff_page_key(request, official, period, refreshed_at):
+    """The key of an official's whole statistics page: the report (the same for every official) and
+    what the page shows of the person — the header's name, organisation, role and menu. Per official,
+    never shared: another official, or a change of what the header shows, is another key."""
+    user = request.user
+    who = (
+        official.pk,
+        user.pk,
+        user.get_full_name(),
+        user.is_staff,
+        str(official.organization),
+        official.role,
+        official.controls_handling,
+    )
+    digest = hashlib.sha256(repr(who).encode()).hexdigest()[:24]
+    report = report_key(period, staff=True, refreshed_at=refreshed_at)
+    return f"stats-staff-page:{official.pk}:{digest}:{report}:{'|'.join(form_values(request.GET))}"
+
+
 @require_safe
 @_official_required
 def staff_stats(request):
+    """The page is kept whole per official for the report's minute (`_staff_page_key`), with the CSRF
+    token of the header's logout form put in per request; not while a flash message waits to be shown."""
     official = request.official
-    context = _context(request, staff=True)
-    context["official"] = official
-    return render(request, "stats/staff.html", context, status=200 if context["period"] else 400)
+    form, period = parse_period(request.GET)
+    if period is None or len(flash.get_messages(request)):
+        context = _context(request, staff=True, parsed=(form, period))
+        context["official"] = official
+        return render(request, "stats/staff.html", context, status=200 if period else 400)
+    refreshed_at = selectors.refreshed_at()
+    key = _staff_page_key(request, official, period, refreshed_at)
+    cache = caches[settings.STATS_CACHE]
+    content = cache.get(key)
+    if content is None:
+        context = _context(request, staff=True, parsed=(form, period), refreshed_at=refreshed_at)
+        context.update(official=official, csrf_token=pagecache.csrf_placeholder())
+        content = render(request, "stats/staff.html", context).content
+        cache.set(key, content, REPORT_CACHE_SECONDS)
+    return HttpResponse(pagecache.with_csrf_token(request, content))
 
 
 @require_safe

@@ -241,11 +241,11 @@ def test_staff_page_queries_do_not_grow(
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
     # session, user, the official with its organisation (one query, issue 14); the refresh time, the
-    # report and the period form (one read, missing), the report's 7, keeping the form and the report
-    # (the database cache's 5 queries a set, see above)
-    with django_assert_num_queries(3 + 1 + 1 + 7 + 2 * 5):
+    # official's whole page (missing), the report and the period form (one read, missing), the report's
+    # 7, keeping the form, the report and the page (the database cache's 5 queries a set, see above)
+    with django_assert_num_queries(3 + 1 + 1 + 1 + 7 + 3 * 5):
         assert client.get(STAFF).status_code == 200
-    with django_assert_num_queries(5):  # session, user, official; the refresh time, the shared cache's read
+    with django_assert_num_queries(5):  # session, user, official; the refresh time, the official's page
         assert client.get(STAFF).status_code == 200
 
 
@@ -443,3 +443,32 @@ def test_a_guests_whole_page_is_kept_per_form_and_never_given_to_a_signed_in_per
     client.logout()
     again = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
     assert "Выйти" not in again
+
+
+def test_the_staff_page_is_kept_per_official_and_shows_a_refresh_at_once(
+    client, world, citizen, moderator, executor, supervisor
+):
+    """The whole staff page is kept per official (their name and menu are on it), never given to
+    another; a refresh shows at once; the logout form carries the visitor's own CSRF token."""
+    import re
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    _make(2, world, citizen, moderator, executor)
+    client.force_login(supervisor)
+    first = client.get(STAFF).content.decode()
+    assert supervisor.get_full_name() in first and "Просрочки" in first
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(moderator)
+    theirs = other.get(STAFF)
+    page = theirs.content.decode()
+    assert moderator.get_full_name() in page and supervisor.get_full_name() not in page
+    assert "Просрочки" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert other.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    before = client.get(STAFF).content.decode()
+    submit(citizen, world["potholes"])
+    refresh_rollups(now=timezone.now() + timedelta(seconds=1))
+    assert client.get(STAFF).content.decode() != before
