@@ -173,10 +173,11 @@ _official_required = official_required(
 )
 
 
-def _staff_page_key(request, official, period, refreshed_at):
+def _staff_page_key(request, official, period, refreshed_at, *, page="report", extra=()):
     """The key of an official's whole statistics page: the report (the same for every official) and
     what the page shows of the person — the header's name, organisation, role and menu. Per official,
-    never shared: another official, or a change of what the header shows, is another key."""
+    never shared: another official, or a change of what the header shows, is another key. A drill-down
+    (`page`) adds its parameters (`extra`)."""
     user = request.user
     who = (
         official.pk,
@@ -187,9 +188,20 @@ def _staff_page_key(request, official, period, refreshed_at):
         official.role,
         official.controls_handling,
     )
-    digest = hashlib.sha256(repr(who).encode()).hexdigest()[:24]
+    digest = hashlib.sha256(repr((who, extra)).encode()).hexdigest()[:24]
     report = report_key(period, staff=True, refreshed_at=refreshed_at)
-    return f"stats-staff-page:{official.pk}:{digest}:{report}:{'|'.join(form_values(request.GET))}"
+    return f"stats-staff-{page}:{official.pk}:{digest}:{report}:{'|'.join(form_values(request.GET))}"
+
+
+def _kept_staff_page(request, key, render_page):
+    """An official's page from the shared cache, or rendered by `render_page(csrf_token)` and kept for
+    the report's minute; the CSRF token of the header's logout form is put in per request."""
+    cache = caches[settings.STATS_CACHE]
+    content = cache.get(key)
+    if content is None:
+        content = render_page(pagecache.csrf_placeholder()).content
+        cache.set(key, content, REPORT_CACHE_SECONDS)
+    return HttpResponse(pagecache.with_csrf_token(request, content))
 
 
 @require_safe
@@ -204,15 +216,13 @@ def staff_stats(request):
         context["official"] = official
         return render(request, "stats/staff.html", context, status=200 if period else 400)
     refreshed_at = selectors.refreshed_at()
-    key = _staff_page_key(request, official, period, refreshed_at)
-    cache = caches[settings.STATS_CACHE]
-    content = cache.get(key)
-    if content is None:
+
+    def render_page(csrf_token):
         context = _context(request, staff=True, parsed=(form, period), refreshed_at=refreshed_at)
-        context.update(official=official, csrf_token=pagecache.csrf_placeholder())
-        content = render(request, "stats/staff.html", context).content
-        cache.set(key, content, REPORT_CACHE_SECONDS)
-    return HttpResponse(pagecache.with_csrf_token(request, content))
+        context.update(official=official, csrf_token=csrf_token)
+        return render(request, "stats/staff.html", context)
+
+    return _kept_staff_page(request, _staff_page_key(request, official, period, refreshed_at), render_page)
 
 
 @require_safe
@@ -224,6 +234,10 @@ def staff_csv(request, table):
 @require_safe
 @_official_required
 def staff_drilldown(request):
+    """The messages behind a figure, in the official's scope. Kept whole per official like the report
+    (`_kept_staff_page`): for the report's minute and until the next refresh, so the list matches the
+    figure it opens from; a message's state in the rows is then at most a minute old, as the report's
+    «overdue now» is."""
     official = request.official
     _form, period = parse_period(request.GET)
     metric = request.GET.get("metric", "")
@@ -231,16 +245,37 @@ def staff_drilldown(request):
     group = request.GET.get("group", "total")
     if period is None or metric not in selectors.DRILL_METRICS:
         raise Http404("Неверно указан показатель или период.")
+    if len(flash.get_messages(request)):
+        return _drilldown_page(request, official, period, metric, key, group)
+    refreshed_at = selectors.refreshed_at()
+    page_key = _staff_page_key(
+        request,
+        official,
+        period,
+        refreshed_at,
+        page="drill",
+        extra=(metric, key, group, request.GET.get("page", "")[:12]),
+    )
+    return _kept_staff_page(
+        request,
+        page_key,
+        lambda csrf_token: _drilldown_page(request, official, period, metric, key, group, csrf_token),
+    )
+
+
+def _drilldown_page(request, official, period, metric, key, group, csrf_token=None):
     try:
         drill = selectors.drilldown(official, period=period, metric=metric, key=key, group=group)
         group_label = selectors.group_label(group)
     except ValueError:
         raise Http404("Неверно указан разрез.") from None
     page = Paginator(drill.ids, 50).get_page(request.GET.get("page"))
+    extra = {} if csrf_token is None else {"csrf_token": csrf_token}
     return render(
         request,
         "stats/drilldown.html",
         {
+            **extra,
             "period": period,
             "metric_label": selectors.metric_label(metric, key),
             "group_label": group_label,
