@@ -81,13 +81,14 @@ def page_lookup(key: str, *scopes: str, stamp: str = "") -> tuple[str | None, by
     shared = caches["default"]
     names = [_KEYS[scope] for scope in scopes]
     found = shared.get_many([key, *names])
+    current: str | None
     if all(name in found for name in names):
-        version = "-".join(str(found[name]) for name in names)
+        current = "-".join(str(found[name]) for name in names)
     else:
-        version = versions(*scopes)
-        if version is None:
+        current = versions(*scopes)
+        if current is None:
             return None, None
-    version = f"{version}|{stamp}"
+    version = f"{current}|{stamp}"
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return version, entry[1]
