@@ -78,6 +78,121 @@ KINDS = [(AnswerKind.SOLVED, 0.6), (AnswerKind.PLANNED, 0.3), (AnswerKind.IMPOSS
 SUPPORTS = [(0, 0.55), (1, 0.2), (2, 0.1), (3, 0.06), (5, 0.05), (8, 0.04)]
 
 
+# The messages' texts (issue 14): varied like real ones, so the search, its ranking and the pages see
+# realistic rows — several phrasings per category, streets, house numbers and sizes from the seeded RNG.
+# "сообщение" stays a common word (about one message in five) and "зебра" a rare one (about 1 in 1,500):
+# bench/pages.py searches for both.
+STREETS = (
+    "ул. Ленина",
+    "ул. Зелёная",
+    "ул. Комсомольская",
+    "пр. Мира",
+    "ул. Светлая",
+    "ул. Ахунская",
+    "ул. Фабричная",
+    "ул. Лермонтова",
+    "ул. Спортивная",
+    "ул. Строителей",
+    "ул. Заречная",
+    "ул. Садовая",
+    "ул. Первомайская",
+    "ул. Октябрьская",
+    "ул. Победы",
+    "ул. Юности",
+    "ул. Конституции",
+    "ул. Лесная",
+)
+PROBLEMS = {
+    "potholes": (
+        "яма на проезжей части глубиной около {n} см",
+        "выбоины в асфальте, машины объезжают по встречной",
+        "разрушено покрытие тротуара на участке {n} метров",
+        "после ремонта снова провал дорожного покрытия",
+    ),
+    "car_on_lawn": (
+        "автомобиль стоит на газоне уже {n} дней",
+        "машины паркуются на детской площадке",
+        "газон разъезжен колёсами, весной там грязь",
+    ),
+    "mobility": (
+        "нет пандуса у входа в аптеку",
+        "высокий бордюр на переходе, коляска не проезжает",
+        "сломан подъёмник в подъезде {n}",
+    ),
+    "housing_problems": (
+        "течёт крыша над квартирой {n}",
+        "в подъезде {n} не работает домофон",
+        "холодные батареи, в квартире {n} градусов",
+        "подвал затоплен, пахнет сыростью",
+    ),
+    "uncollected_garbage": (
+        "мусор не вывозят {n} дней, контейнеры переполнены",
+        "у контейнерной площадки свалка строительного мусора",
+        "разбросан мусор вокруг баков",
+    ),
+    "snow_not_cleared": (
+        "не убран снег во дворе, сугробы по колено",
+        "тротуар не посыпан, очень скользко",
+        "с крыши свисают сосульки над входом в подъезд {n}",
+    ),
+    "landscaping": (
+        "сломаны качели на детской площадке",
+        "аварийное дерево наклонилось над дорогой",
+        "не покошена трава, высота около {n} см",
+        "разбита скамейка у подъезда {n}",
+    ),
+    "lighting": (
+        "не горят {n} фонарей вдоль дороги",
+        "во дворе темно, фонарь мигает",
+        "освещение не работает на остановке",
+    ),
+    "earthworks": (
+        "после раскопки не восстановлен газон",
+        "открытая траншея без ограждения",
+    ),
+    "stray_animals": (
+        "стая из {n} бездомных собак у школы",
+        "бездомные собаки кидаются на прохожих",
+    ),
+}
+GENERIC = (
+    "проблема повторяется уже {n} раз",
+    "нарушение правил благоустройства",
+    "требуется проверка и принятие мер",
+)
+OPENINGS = (
+    "{street}, дом {house}: {problem}.",
+    "Возле дома {house} по адресу {street} {problem}.",
+    "Во дворе дома {house} ({street}) {problem}. Просим принять меры.",
+    "Жители дома {house} на {street} жалуются: {problem}.",
+    "{problem_cap} — {street}, {house}.",
+)
+ENDINGS = (
+    "",
+    " Прошу разобраться.",
+    " Повторное сообщение, предыдущее осталось без ответа.",
+    " Прошу считать это сообщение официальным обращением.",
+    " Фото приложить не получилось.",
+    " Ситуация опасная для детей.",
+    " Спасибо.",
+)
+ENDING_WEIGHTS = (0.35, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05)
+
+
+def message_text(category_key):
+    """A message's text and address, drawn from the seeded RNG (random.seed in Generator)."""
+    street = random.choice(STREETS)
+    house = f"{random.randint(1, 120)}{random.choice(('', '', '', 'а', 'б', ' корп. 2'))}"
+    problem = random.choice(PROBLEMS.get(category_key, GENERIC)).format(n=random.randint(2, 40))
+    text = random.choice(OPENINGS).format(
+        street=street, house=house, problem=problem, problem_cap=problem[0].upper() + problem[1:]
+    )
+    text += random.choices(ENDINGS, ENDING_WEIGHTS)[0]
+    if random.random() < 0.0007:
+        text += " Стёрлась разметка пешеходного перехода (зебра) рядом."
+    return text, f"{street}, {house}"
+
+
 class Generator:
     # Zarechny's bounds (settings.MAP_BOUNDS); nine messages in ten carry a point (the map bench).
     BOUNDS = (53.17, 45.12, 53.24, 45.24)
@@ -106,6 +221,7 @@ class Generator:
             )
             self.categories.append((c.pk, [o.pk for o in orgs], weight))
         self.category_weights = [(c, w / sum(x[2] for x in self.categories)) for *c, w in self.categories]
+        self.category_keys = {c.pk: c.key for c in categories}
         self.reasons = [r for r in RejectionReason.objects.values_list("code", flat=True) if r != "duplicate"]
         self.counters = {}
         with connection.cursor() as cursor:
@@ -234,14 +350,15 @@ class Generator:
                 m["closed_at"] = closed
         except StopIteration:
             pass
+        text, address = message_text(self.category_keys[category_id])
         row = (
             mid,
             self.number(submitted),
             None,
             category_id,
-            "Сообщение нагрузочного теста статистики.",
+            text,
             submitted - timedelta(hours=2),
-            "ул. Ленина, 1",
+            address,
             *self.point(),
             False,
             m["state"],

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -200,7 +200,7 @@ def _guest_token(request):
     return request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
 
 
-def _message_page(request, message, *, rating_form=None):
+def _message_page(request, message, *, rating_form=None, csrf_token=None):
     """The message page. What everyone but the author sees of a public message is a shared fragment
     (pagecache), so the photos, answers and timeline below are lazy: read only when the fragment has
     to be rendered; the support box and the author's parts are rendered every time."""
@@ -274,6 +274,8 @@ def _message_page(request, message, *, rating_form=None):
         "fragment_cache": pagecache.fragment_cache(version),
         "map": maps.map_settings(),
     }
+    if csrf_token is not None:  # a page to keep for every plain guest (message_detail)
+        context["csrf_token"] = csrf_token
     return render(request, "portal/message_detail.html", context)
 
 
@@ -314,7 +316,23 @@ def _original_support(request, message):
 
 @require_safe
 def message_detail(request, number):
+    """A plain guest (pagecache.plain_guest) gets the whole page from one read of the shared cache when it
+    is there, else renders it and keeps it; anyone else gets it rendered around the shared fragments."""
+    key = version = None
+    if pagecache.plain_guest(request) and NUMBER_KEY.fullmatch(number):
+        key = f"portal:message-page:{number}"
+        # The overdue text (§6.2) changes with the day, not with an event: the day is part of the version.
+        version, content = pagecache.page_lookup(
+            key, pagecache.PUBLIC, pagecache.REFERENCE, stamp=timezone.localdate().isoformat()
+        )
+        if content is not None:
+            return HttpResponse(pagecache.with_csrf_token(request, content))
     message = _public_message_for_guest(request, number)
+    if message is not None and key is not None and version is not None:
+        response = _message_page(request, message, csrf_token=pagecache.csrf_placeholder())
+        pagecache.page_store(key, version, response.content)
+        response.content = pagecache.with_csrf_token(request, response.content)
+        return response
     if message is not None:
         return _message_page(request, message)
     try:

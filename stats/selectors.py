@@ -295,16 +295,66 @@ def drilldown(
         facts = facts.filter(key=key)
     hits = dict(facts.values_list("message_id").annotate(n=Count("pk")).order_by())
     # The scope as a second query over the hits only: joined into the first, PostgreSQL hashes every
-    # message of the scope (a whole category: 100,000+ rows) to keep a few thousand facts.
-    visible = scope.filter(pk__in=list(hits)).order_by("-pk").values_list("pk", flat=True) if hits else []
+    # message of the scope (a whole category: 100,000+ rows) to keep a few thousand facts. The hits go
+    # in as the same facts' subquery, not as a list of ids: a list of thousands of parameters cost more
+    # to build, send and parse than the query itself (PostgreSQL: a nested loop over the hashed hits).
+    visible = (
+        scope.filter(pk__in=facts.values("message_id")).order_by("-pk").values_list("pk", flat=True)
+        if hits
+        else []
+    )
     ids = list(visible)
     return Drill(ids=ids, events=sum(hits[pk] for pk in ids))
 
 
-def drill_page_messages(ids: Sequence[int]) -> list[Message]:
-    """The rows of one page of a drill-down list, in the order of `ids` (one query)."""
-    messages = Message.objects.filter(pk__in=ids).select_related("category", "executing_organization")
-    by_pk = {m.pk: m for m in messages}
+@dataclass(frozen=True)
+class DrillRow:
+    """One row of a drill-down list, as the page shows it (text ready, no model instance)."""
+
+    pk: int
+    number: str
+    category: str
+    organization: str
+    state: str
+    submitted_at: str
+    registered_at: str
+    answered_at: str
+
+
+STATE_LABELS = dict(State.choices)
+
+
+def _local_text(moment: datetime | None) -> str:
+    # Digits only, so no translation machinery: what `|date:"d.m.Y H:i"` printed, in the site's time zone.
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+def drill_page_messages(ids: Sequence[int]) -> list[DrillRow]:
+    """The rows of one page of a drill-down list, in the order of `ids` (one query of plain values: a
+    page of model instances and their template filters cost ten times the query)."""
+    rows = Message.objects.filter(pk__in=ids).values_list(
+        "pk",
+        "number",
+        "category__name",
+        "executing_organization__short_name",
+        "state",
+        "submitted_at",
+        "registered_at",
+        "answered_at",
+    )
+    by_pk = {
+        pk: DrillRow(
+            pk,
+            number,
+            category,
+            organization or "—",
+            STATE_LABELS.get(state, state),
+            _local_text(submitted),
+            _local_text(registered),
+            _local_text(answered),
+        )
+        for pk, number, category, organization, state, submitted, registered, answered in rows
+    }
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 

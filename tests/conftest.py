@@ -14,8 +14,9 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_stats_cache():
-    """The rendered statistics reports are kept in process memory keyed by the refresh time, which tests
-    repeat (refresh_rollups(now=NOW)): no test may see another's report."""
+    """The rendered statistics reports are kept keyed by the refresh time, which tests repeat
+    (refresh_rollups(now=NOW)): no test may see another's report. (In the shared cache — the database
+    cache in tests — they roll back with the test; STATS_CACHE=stats keeps them in process memory.)"""
     from django.core.cache import caches
 
     caches["stats"].clear()

@@ -281,9 +281,10 @@ ANSWER_PDF_MAX_BYTES = env.int("ANSWER_PDF_MAX_BYTES", default=10 * 1024 * 1024)
 ANSWER_PDF_MAX_PAGES = env.int("ANSWER_PDF_MAX_PAGES", default=200)
 RATING_WINDOW_DAYS = env.int("RATING_WINDOW_DAYS", default=30)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=10)
-# Where the rendered statistics reports are kept for a minute (stats.views.report_body): a bounded cache in
-# each process's memory (the "stats" entry of CACHES below), as the key changes with every refresh anyway.
-STATS_CACHE = env.str("STATS_CACHE", default="stats")
+# Where the rendered statistics reports are kept for a minute (stats.views.report_body), keyed by the
+# counters' refresh: the shared cache (Redis in production), so every worker and node renders a period's
+# report once per refresh; "stats" keeps them in each process's memory instead.
+STATS_CACHE = env.str("STATS_CACHE", default="default")
 CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a bomb must be an error everywhere.
@@ -442,8 +443,7 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=2000)},
 }
 CACHES["nocache"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-# The rendered statistics reports (stats.views.report_body, STATS_CACHE above): per process as well, keyed
-# by the counters' refresh.
+# The rendered statistics reports per process, when STATS_CACHE=stats (the default is the shared cache).
 CACHES["stats"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "zarechny-stats",

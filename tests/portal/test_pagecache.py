@@ -2,9 +2,13 @@
 rebuilt after the events that change them, never holding anything private or per-person."""
 
 import pickle
+import re
 
 import pytest
 from django.core.cache import cache, caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from directory.models import Category, Organization
 from messages import services
@@ -257,3 +261,89 @@ def test_a_remarks_decision_shows_on_the_cached_guest_page_at_once(
         services.rating_remarks_review(rating=rating, actor=moderator, decision="hide")
     body = client.get(page_url(message)).content.decode()
     assert "Яма осталась у дома 5." not in body and "не публикуются" in body
+
+
+def kept_page(message):
+    """The whole page kept for plain guests in the shared cache, as text (None when there is none)."""
+    entry = cache.get(f"portal:message-page:{message.number}")
+    return None if entry is None else entry[1].decode()
+
+
+def test_a_plain_guest_gets_the_whole_page_from_one_read_of_the_shared_cache(
+    client, citizen, moderator, category
+):
+    message = registered(citizen, category, moderator, text="Яма у остановки")
+    first = client.get(page_url(message)).content.decode()
+    with CaptureQueriesContext(connection) as context:
+        again = client.get(page_url(message)).content.decode()
+    # The test settings' shared cache is the database cache: its one read is the one query (none with Redis).
+    assert len(context.captured_queries) == 1
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", first) == token.sub("", again) and "Яма у остановки" in again
+    kept = kept_page(message)
+    assert "Яма у остановки" in kept and "Поддержать" in kept
+    # No visitor's CSRF token is kept: a placeholder stands in the form, every visitor gets their own.
+    assert pagecache.csrf_placeholder() in kept and pagecache.csrf_placeholder() not in again
+
+
+def test_the_kept_guest_page_changes_at_once_after_an_answer_and_a_support(
+    client, citizen, other_citizen, moderator, executor, category, committed
+):
+    message = registered(citizen, category, moderator)
+    client.get(page_url(message))
+    assert "<strong>0</strong> <span>поддержали</span>" in client.get(page_url(message)).content.decode()
+    with committed():
+        services.message_support(message=message, user=other_citizen)
+    assert "<strong>1</strong> <span>поддержали</span>" in client.get(page_url(message)).content.decode()
+    with committed():
+        services.message_answer(message=message, actor=executor, kind="solved", text="Яма заделана.")
+    assert "Яма заделана." in client.get(page_url(message)).content.decode()
+
+
+def test_guest_support_works_from_the_kept_page_with_csrf_checks(
+    client, citizen, moderator, category, committed
+):
+    """The guest's support flow with Django's CSRF checks on: the page from the shared cache carries a
+    token that matches the cookie it sets; after the support the guest (now with a support cookie) sees
+    their own state, never a kept page, and other guests see the new count."""
+    message = registered(citizen, category, moderator)
+    Client().get(page_url(message))  # another guest makes the page kept
+    assert kept_page(message) is not None
+    guest = Client(enforce_csrf_checks=True)
+    page = guest.get(page_url(message))
+    assert "csrftoken" in page.cookies
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    with committed():
+        response = guest.post(f"/m/{message.number}/support/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.support_count == 1
+    mine = guest.get(page_url(message)).content.decode()
+    assert "Вы поддержали это сообщение." in mine
+    assert "Вы поддержали" not in kept_page(message)
+    other = Client().get(page_url(message)).content.decode()
+    assert "<strong>1</strong> <span>поддержали</span>" in other and "Вы поддержали" not in other
+    assert Client(enforce_csrf_checks=True).post(f"/m/{message.number}/support/").status_code == 403
+
+
+def test_a_closed_message_page_sets_no_csrf_cookie(client, citizen, moderator, executor, category):
+    message = answered(citizen, category, moderator, executor)
+    services.message_rate(message=message, actor=citizen, positive=True)
+    for _ in range(2):  # rendered, then kept
+        response = client.get(page_url(message))
+        assert "csrftoken" not in response.cookies and "csrfmiddlewaretoken" not in response.content.decode()
+
+
+def test_no_page_is_kept_for_a_signed_in_person_or_an_unpublished_message(
+    client, citizen, other_citizen, moderator, category
+):
+    private = submit(citizen, category, text="Секретный текст на модерации")
+    assert client.get(page_url(private)).status_code == 302  # a guest is asked to log in
+    assert kept_page(private) is None
+    public = registered(citizen, category, moderator)
+    client.force_login(other_citizen)
+    assert "Выйти" in client.get(page_url(public)).content.decode()
+    assert kept_page(public) is None
+    client.force_login(citizen)
+    client.get(page_url(private))
+    assert kept_page(private) is None

@@ -163,6 +163,25 @@ def test_drilldown_lists_the_messages_of_a_figure(client, refreshed, supervisor,
     assert _numbers(response) == {refreshed[name].number for name in expected}
 
 
+def test_drilldown_rows_show_the_local_times_and_dashes(client, refreshed, supervisor):
+    """The rows are plain text built in Python (issue 14): times in Moscow time as «дд.мм.гггг чч:мм»,
+    a dash for what has not happened yet, the review link by number."""
+    client.force_login(supervisor)
+    m1, m8 = refreshed["M1"], refreshed["M8"]
+    body = _drill(client, metric="received").content.decode()
+    for message in (m1, m8):
+        assert f'<a href="/office/m/{message.number}/">' in body
+    # M1: submitted 26.12 10:00, registered 12.01 09:00, answered 13.01 10:00 (Moscow); M8 only submitted.
+    assert (
+        "<td>закрыто</td>\n        <td>26.12.2025 10:00</td>\n        <td>12.01.2026 09:00</td>\n"
+        "        <td>13.01.2026 10:00</td>" in body
+    )
+    assert (
+        "<td>—</td>\n        <td>на модерации</td>\n        <td>26.01.2026 10:00</td>\n        <td>—</td>"
+        in body
+    )
+
+
 def test_drilldown_counts_events_and_messages(client, refreshed, supervisor):
     client.force_login(supervisor)
     response = _drill(client, metric="answered", key="solved")
@@ -204,11 +223,14 @@ def test_public_page_queries_do_not_grow(
     client, world, citizen, moderator, executor, n, django_assert_num_queries
 ):
     _make(n, world, citizen, moderator, executor)
-    # the refresh time (the cache key), then the report's 7
-    with django_assert_num_queries(8):
+    # the refresh time (the cache key), a guest's whole page (missing), the report and the period form
+    # (one read, missing), the report's 7, and keeping the form, the report and the page: the database
+    # cache's set is 5 queries each (a count for culling, a savepoint, a look-up, the insert, the
+    # release). With Redis the cache's reads and writes are no queries.
+    with django_assert_num_queries(1 + 1 + 1 + 7 + 3 * 5):
         assert client.get(PUBLIC).status_code == 200
-    # the same report again within the minute: only the refresh time
-    with django_assert_num_queries(1):
+    # the same page again within the minute: the refresh time and the guest's whole page
+    with django_assert_num_queries(2):
         assert client.get(PUBLIC).status_code == 200
 
 
@@ -218,10 +240,12 @@ def test_staff_page_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # + session, user, the official with its organisation (one query, issue 14)
-    with django_assert_num_queries(11):
+    # session, user, the official with its organisation (one query, issue 14); the refresh time, the
+    # official's whole page (missing), the report and the period form (one read, missing), the report's
+    # 7, keeping the form, the report and the page (the database cache's 5 queries a set, see above)
+    with django_assert_num_queries(3 + 1 + 1 + 1 + 7 + 3 * 5):
         assert client.get(STAFF).status_code == 200
-    with django_assert_num_queries(4):  # session, user, official; the refresh time
+    with django_assert_num_queries(5):  # session, user, official; the refresh time, the official's page
         assert client.get(STAFF).status_code == 200
 
 
@@ -231,9 +255,12 @@ def test_drilldown_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # session, user, the official with its organisation; the stored facts, which of them are in the
-    # official's scope; the page's messages
-    with django_assert_num_queries(6):
+    # session, user, the official with its organisation; the refresh time, the official's kept page
+    # (missing); the stored facts, which of them are in the official's scope; the page's messages;
+    # keeping the page (the database cache's 5 queries a set, see above)
+    with django_assert_num_queries(3 + 1 + 1 + 3 + 5):
+        assert client.get(DRILL, {"metric": "received"}).status_code == 200
+    with django_assert_num_queries(3 + 1 + 1):  # the same list within the minute: the kept page
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
 
 
@@ -370,3 +397,96 @@ def test_the_report_is_kept_until_the_next_refresh(client, world, citizen, moder
     client.force_login(supervisor)
     staff = client.get(STAFF).content.decode()
     assert DRILL in staff and DRILL not in client.get(PUBLIC).content.decode()  # one body per face
+
+
+def test_the_report_is_kept_in_the_shared_cache_for_every_process(
+    client, world, citizen, moderator, executor, supervisor, other_org_executor
+):
+    """A report rendered by one web process is the one every other process and node serves (the shared
+    cache, not a copy per process), one for guests and one for officials, the same for every official
+    (the figures are not scoped; the drill-downs behind them are)."""
+    from django.core.cache import caches
+    from django.http import QueryDict
+
+    from stats import selectors
+    from stats.periods import parse_period
+    from stats.views import report_key
+
+    _make(2, world, citizen, moderator, executor)
+    _form, period = parse_period(QueryDict(PUBLIC.partition("?")[2]))
+    refreshed_at = selectors.refreshed_at()
+    assert client.get(PUBLIC).status_code == 200
+    shared = caches["default"]
+    assert shared.get(report_key(period, staff=False, refreshed_at=refreshed_at)) is not None
+    assert shared.get(report_key(period, staff=True, refreshed_at=refreshed_at)) is None
+    client.force_login(supervisor)
+    supervisor_page = client.get(STAFF).content.decode()
+    staff_parts = shared.get(report_key(period, staff=True, refreshed_at=refreshed_at))
+    assert staff_parts is not None and staff_parts[1] in supervisor_page
+    client.force_login(other_org_executor)
+    assert staff_parts[1] in client.get(STAFF).content.decode()
+
+
+def test_a_guests_whole_page_is_kept_per_form_and_never_given_to_a_signed_in_person(
+    client, world, citizen, moderator, executor
+):
+    """The whole public page is kept for plain guests by the period and the form as the query fills it
+    (two dates of one month are one report, two forms); a signed-in person gets their own header."""
+    _make(2, world, citizen, moderator, executor)
+    first = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    second = client.get(PUBLIC, {"period": "month", "on": "2026-01-20"}).content.decode()
+    assert 'value="2026-01-15"' in first and 'value="2026-01-20"' in second
+    assert (
+        'value="2026-01-15"' in client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    )
+    assert "Войти" in first and "Выйти" not in first
+    client.force_login(citizen)
+    mine = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    assert "Выйти" in mine and "Войти" not in mine
+    client.logout()
+    again = client.get(PUBLIC, {"period": "month", "on": "2026-01-15"}).content.decode()
+    assert "Выйти" not in again
+
+
+def test_the_staff_page_is_kept_per_official_and_shows_a_refresh_at_once(
+    client, world, citizen, moderator, executor, supervisor
+):
+    """The whole staff page is kept per official (their name and menu are on it), never given to
+    another; a refresh shows at once; the logout form carries the visitor's own CSRF token."""
+    import re
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    _make(2, world, citizen, moderator, executor)
+    client.force_login(supervisor)
+    first = client.get(STAFF).content.decode()
+    assert supervisor.get_full_name() in first and "Просрочки" in first
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(moderator)
+    theirs = other.get(STAFF)
+    page = theirs.content.decode()
+    assert moderator.get_full_name() in page and supervisor.get_full_name() not in page
+    assert "Просрочки" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert other.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    before = client.get(STAFF).content.decode()
+    submit(citizen, world["potholes"])
+    refresh_rollups(now=timezone.now() + timedelta(seconds=1))
+    assert client.get(STAFF).content.decode() != before
+
+
+def test_a_kept_drilldown_is_never_given_to_another_scope(
+    client, refreshed, supervisor, other_org_executor, other_category_moderator
+):
+    """Each official's drill-down is kept for them alone: the same figure asked by officials of other
+    scopes lists only their own messages, before and after the supervisor's copy is kept."""
+    client.force_login(supervisor)
+    everything = _numbers(_drill(client, metric="received"))
+    assert client.get(DRILL, {**PERIOD, "metric": "received"}).status_code == 200  # kept now
+    for official in (other_org_executor, other_category_moderator):
+        client.force_login(official)
+        response = _drill(client, metric="received")
+        assert response.status_code == 200
+        assert _numbers(response) < everything
