@@ -306,7 +306,11 @@ def main():
     parser.add_argument("--timeout", type=int, default=20, help="wrk's per-request timeout, seconds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8714)
-    parser.add_argument("--only", default="", help="only pages whose label contains this text (and /healthz)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="only pages whose label contains one of these comma-separated texts (and /healthz)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
@@ -327,7 +331,7 @@ def main():
     guest = Client()
     table = []
     for label, role, path, goal in pages(args.now):
-        if args.only and args.only not in label and path != "/healthz":
+        if args.only and not any(part in label for part in args.only.split(",")) and path != "/healthz":
             continue
         if path == BARE_PATH:  # only the bench WSGI module serves it; no database anyway
             table.append([label, role, path, goal, 0, 0.0, 0.0])
