@@ -1,53 +1,60 @@
-"""Counts of the back-office kept briefly per official (issue 14): the office home's tiles and the queues'
-«Всего: N» were 3–5 COUNT queries on every visit.
+"""What the back-office keeps briefly per official (issue 14): the office home's tiles and the queues'
+«Всего: N» (3–5 COUNT queries on every visit), the moderation queue's filter form (a select rendered
+through Django's widget templates cost more than the whole table of rows) and the review page's
+duplicate hints and the author's earlier messages (up to 300 of the category's messages scored).
 
-A count is stored in the process's memory (the "pages" cache of settings.CACHES) under a key that
-carries the official's id — no other official's request can ever read it — and the `staff` version of
-portal/pagecache.py, which every process reads from the shared cache once per request. The version is
-bumped after the commit of anything that can change a count or a scope: a message or one of its events
-saved or deleted, a rating (its remarks wait for review), an official or an official's categories. So a
-decision taken by one official shows at once in the counts of every official who sees the message.
+A value is stored in the process's memory (the "pages" cache of settings.CACHES) under a key that
+carries the official's id — no other official's request can ever read it — and the office version,
+kept in the shared cache (as portal/pagecache.py keeps the public pages' versions) and read once per
+request. The version is bumped after the commit of anything that can change a kept value or a scope: a
+message, one of its events or a rating saved or deleted, an official or an official's categories, a
+topic, category, organisation or rejection reason (names and choices). So a decision taken by one
+official shows at once in the queues and counts of every official who sees the message.
 
 What depends on the clock alone (a deadline passing while nothing is saved: «Просрочено», «Срок
-сегодня») is keyed by the minute as well, so it is at most a minute late. Without the shared cache
-(Redis down) nothing is kept and every count is queried, as before.
-
-Every key carries the `reference` version as well (names of categories and organisations). The
-moderation queue's filter form is kept the same way (its choices are the official's own categories): rendering a select through Django's widget
-templates cost more than the whole table of rows.
+сегодня») is keyed by the minute as well, so it is at most a minute late. When the shared cache does not
+answer (Redis down: zarechny/cache.py fails open) there is no version and nothing is kept.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from portal import pagecache
-
 T = TypeVar("T")
+VERSION_KEY = "office:version"
+STORE = "pages"
 COUNT_SECONDS = 300
 CLOCK_SECONDS = 60
 
 
 def _versions(request: Any) -> str | None:
-    """The staff and reference versions, read once per request (one round trip to the shared cache)."""
-    if not hasattr(request, "_office_versions"):
-        request._office_versions = pagecache.versions(pagecache.STAFF, pagecache.REFERENCE)
-    return request._office_versions
+    """The office version, read once per request (one round trip to the shared cache); None if the
+    shared cache does not answer."""
+    if not hasattr(request, "_office_version"):
+        shared = caches["default"]
+        version = shared.get(VERSION_KEY)
+        if version is None:  # first use, or evicted: every process agrees on whichever lands first
+            shared.add(VERSION_KEY, uuid.uuid4().hex[:12], timeout=None)
+            version = shared.get(VERSION_KEY)
+        request._office_version = version
+    return request._office_version
 
 
 def cached(request: Any, name: str, compute: Callable[[], T], *, minute: datetime | None = None) -> T:
-    """`compute()` for the official of `request`, reused until the staff or reference version changes
-    (and, with `minute`, until the minute of `minute` ends)."""
+    """`compute()` for the official of `request`, reused until the office version changes (and, with
+    `minute`, until the minute of `minute` ends)."""
     version = _versions(request)
     if version is None:
         return compute()
     key = f"office:{request.official.pk}:{name}:{version}"
     if minute is not None:
         key += f":{minute:%Y%m%d%H%M}"
-    store = caches[pagecache.FRAGMENTS]
+    store = caches[STORE]
     found = store.get(key)
     if found is None:
         found = compute()
@@ -55,21 +62,31 @@ def cached(request: Any, name: str, compute: Callable[[], T], *, minute: datetim
     return found
 
 
+def _new_version() -> None:
+    caches["default"].set(VERSION_KEY, uuid.uuid4().hex[:12], timeout=None)
+
+
+def bump() -> None:
+    """Make every kept value stale once the current transaction commits (not before: a request between
+    the two would keep the old rows under the new version)."""
+    transaction.on_commit(_new_version)
+
+
 def _bump(sender, **kwargs):
-    pagecache.bump(pagecache.STAFF)
+    bump()
 
 
 def _bump_on_categories(sender, action, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
-        pagecache.bump(pagecache.STAFF)
+        bump()
 
 
 def connect_signals() -> None:
-    """Hook the staff version to the saves that change a count or a scope (ModerationConfig.ready)."""
-    from directory.models import Official
+    """Hook the office version to the saves that change a kept value or a scope (ModerationConfig.ready)."""
+    from directory.models import Category, Official, Organization, RejectionReason, Topic
     from messages.models import Message, MessageEvent, Rating
 
-    for model in (Message, MessageEvent, Rating, Official):
+    for model in (Message, MessageEvent, Rating, Official, Topic, Category, Organization, RejectionReason):
         post_save.connect(_bump, sender=model, dispatch_uid=f"officecache-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"officecache-del-{model.__name__}")
     m2m_changed.connect(

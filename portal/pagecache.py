@@ -8,9 +8,7 @@ rendered for each request and never stored.
 Fragments live in the "pages" cache of each process (settings.CACHES) under keys that carry version
 numbers kept in the shared "default" cache:
 - `public`: bumped after any commit that saves a message, writes a public event or a support;
-- `reference`: bumped when a topic, category or organisation changes (names on every public page);
-- `staff`: bumped after any commit that saves or deletes a message, an event, a rating or an official (or
-  an official's categories): the back-office's cached counts per official (moderation/officecache.py).
+- `reference`: bumped when a topic, category or organisation changes (names on every public page).
 An event bumps a version; every process reads the versions on each request (one cache read), so a
 fragment rendered before the event is never found again and ages out of its process.
 
@@ -26,12 +24,7 @@ from django.db.models.signals import post_delete, post_save
 
 PUBLIC = "public"
 REFERENCE = "reference"
-STAFF = "staff"
-_KEYS = {
-    PUBLIC: "portal:version:public",
-    REFERENCE: "portal:version:reference",
-    STAFF: "office:version:staff",
-}
+_KEYS = {PUBLIC: "portal:version:public", REFERENCE: "portal:version:reference"}
 FRAGMENTS = "pages"
 NO_CACHE = "nocache"
 
@@ -69,11 +62,7 @@ def _new_reference_version() -> None:
     caches["default"].set(_KEYS[REFERENCE], _new_version(), timeout=None)
 
 
-def _new_staff_version() -> None:
-    caches["default"].set(_KEYS[STAFF], _new_version(), timeout=None)
-
-
-_SETTERS = {PUBLIC: _new_public_version, REFERENCE: _new_reference_version, STAFF: _new_staff_version}
+_SETTERS = {PUBLIC: _new_public_version, REFERENCE: _new_reference_version}
 
 
 def bump(scope: str) -> None:
