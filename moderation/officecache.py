@@ -1,14 +1,15 @@
 """What the back-office keeps briefly per official (issue 14): the office home's tiles and the queues'
 «Всего: N» (3–5 COUNT queries on every visit), the moderation queue's filter form (a select rendered
 through Django's widget templates cost more than the whole table of rows) and the review page's
-duplicate hints and the author's earlier messages (up to 300 of the category's messages scored).
+duplicate hints, the author's earlier messages (up to 300 of the category's messages scored) and the
+fields of its unbound register form (moderation/templatetags/office.py, `fragment_key`).
 
 A value is stored in the process's memory (the "pages" cache of settings.CACHES) under a key that
 carries the official's id — no other official's request can ever read it — and the office version,
 kept in the shared cache (as portal/pagecache.py keeps the public pages' versions) and read once per
 request. The version is bumped after the commit of anything that can change a kept value or a scope: a
 message, one of its events or a rating saved or deleted, an official or an official's categories, a
-topic, category, organisation or rejection reason (names and choices). So a decision taken by one
+topic, category (or its organisations), organisation or rejection reason (names and choices). So a decision taken by one
 official shows at once in the queues and counts of every official who sees the message.
 
 What depends on the clock alone (a deadline passing while nothing is saved: «Просрочено», «Срок
@@ -32,6 +33,12 @@ COUNT_SECONDS = 300
 CLOCK_SECONDS = 60
 
 
+def key(request: Any, name: str) -> str | None:
+    """The key of a value kept for the official of `request`; None when nothing may be kept."""
+    version = _versions(request)
+    return None if version is None else f"office:{request.official.pk}:{name}:{version}"
+
+
 def _versions(request: Any) -> str | None:
     """The office version, read once per request (one round trip to the shared cache); None if the
     shared cache does not answer."""
@@ -48,17 +55,16 @@ def _versions(request: Any) -> str | None:
 def cached(request: Any, name: str, compute: Callable[[], T], *, minute: datetime | None = None) -> T:
     """`compute()` for the official of `request`, reused until the office version changes (and, with
     `minute`, until the minute of `minute` ends)."""
-    version = _versions(request)
-    if version is None:
+    kept = key(request, name)
+    if kept is None:
         return compute()
-    key = f"office:{request.official.pk}:{name}:{version}"
     if minute is not None:
-        key += f":{minute:%Y%m%d%H%M}"
+        kept += f":{minute:%Y%m%d%H%M}"
     store = caches[STORE]
-    found = store.get(key)
+    found = store.get(kept)
     if found is None:
         found = compute()
-        store.set(key, found, CLOCK_SECONDS if minute is not None else COUNT_SECONDS)
+        store.set(kept, found, CLOCK_SECONDS if minute is not None else COUNT_SECONDS)
     return found
 
 
@@ -91,4 +97,10 @@ def connect_signals() -> None:
         post_delete.connect(_bump, sender=model, dispatch_uid=f"officecache-del-{model.__name__}")
     m2m_changed.connect(
         _bump_on_categories, sender=Official.categories.through, dispatch_uid="officecache-categories"
+    )
+    # the organisations a category is routed to: the review page's register form offers them
+    m2m_changed.connect(
+        _bump_on_categories,
+        sender=Category.participating_organizations.through,
+        dispatch_uid="officecache-participating",
     )

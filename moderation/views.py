@@ -127,9 +127,11 @@ def _review_forms(request, message, **bound):
     context = {}
     can_moderate = routing.can_moderate(official, message.category)
     if can_moderate and message.state == State.SUBMITTED:
-        context["register_form"] = bound.get("register_form") or forms.RegisterForm(
-            message=message, official=official
-        )
+        context["register_form"] = bound.get("register_form")
+        if context["register_form"] is None:
+            context["register_form"] = forms.RegisterForm(message=message, official=official)
+            # its choices depend on the official, the message's category and the reference rows only
+            context["register_form"].fragment_key = officecache.key(request, f"register:{message.pk}")
         context["reject_form"] = bound.get("reject_form") or forms.RejectForm()
         # The hints score up to 300 of the category's messages: kept per official until a message changes.
         context["duplicates"] = officecache.cached(

@@ -430,12 +430,12 @@ def test_review_query_count_does_not_grow(client, moderator, category, citizen, 
     message = submit(citizen, category, text="Яма на дороге у дома 1")
     client.force_login(moderator)
     # session, user, official with its organisation; the message, photos, reasons, answers, events; may
-    # moderate; the organisations (category's own, others); the versions (one read); the
-    # categories and the reasons of the two forms (one evaluation each, the reasons shared with the
-    # duplicate hint); cold: the duplicate candidates as plain rows and the top five as messages, the
-    # author's earlier messages
+    # moderate; the organisations (category's own, others); the office version (one read); the reasons
+    # of the reject form (shared with the duplicate hint); cold: the duplicate candidates as plain rows
+    # and the top five as messages, the author's earlier messages, the register form's categories (its
+    # rendered fields are kept)
     response, queries, sql = page_queries(client, url("office:review", message), cold=cold)
-    assert queries == (17 if cold else 14), sql
+    assert queries == (17 if cold else 13), sql
     assert len(response.context["earlier"]) == min(rows, 10)
     assert response.context["duplicates"]
     assert response.context["duplicate_reason"].code == RejectionReason.DUPLICATE

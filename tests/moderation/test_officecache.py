@@ -214,3 +214,30 @@ def test_queue_rows_are_the_markup_of_the_old_template(supervisor, moderator, ex
         old = OLD_ANSWER_ROW.render(Context({"rows": list(answers), "now": moment}))
         assert new == old
     assert "(2-й раз)" in new and "badge-overdue" in new
+
+
+def test_the_review_page_is_the_same_with_its_kept_parts(
+    client, moderator, executor, category, citizen, committed
+):
+    """Duplicate hints, earlier messages and the register form's fields kept: the same page, and an
+    organisation newly routed the category is offered among the category's own at once."""
+    from directory.models import Organization
+
+    submit(citizen, category, text="Яма на дороге у дома 5")
+    message = submit(citizen, category, text="Яма на дороге у дома 5, глубокая")
+    newcomer = Organization.objects.create(key="new-org", name="Новая контора", short_name="Новая контора")
+    review = reverse("office:review", args=[message.number])
+    client.force_login(moderator)
+
+    def own_organisations():
+        html = client.get(review).content.decode()
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        own = html.split('<optgroup label="Работают с категорией">')[1].split("</optgroup>")[0]
+        return html, own
+
+    first, own = own_organisations()
+    assert own_organisations()[0] == first
+    assert "Новая контора" in first and "Новая контора" not in own
+    with committed():
+        category.participating_organizations.add(newcomer)
+    assert "Новая контора" in own_organisations()[1]
