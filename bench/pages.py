@@ -235,8 +235,16 @@ def start_gunicorn(args):
         "--timeout",
         "120",
     ]
+    try:  # another benchmark's server on the port would answer /healthz and every page in our place
+        urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2)
+    except OSError:
+        pass
+    else:
+        sys.exit(f"port {args.port} is already served: choose another with --port")
     process = subprocess.Popen(command, env=env, start_new_session=True)
     for _ in range(100):
+        if process.poll() is not None:
+            sys.exit("gunicorn exited (is the port taken?)")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2) as response:
                 if response.status == 200:
