@@ -235,8 +235,16 @@ def start_gunicorn(args):
         "--timeout",
         "120",
     ]
+    try:  # another benchmark's server on the port would answer /healthz and every page in our place
+        urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2)
+    except OSError:
+        pass
+    else:
+        sys.exit(f"port {args.port} is already served: choose another with --port")
     process = subprocess.Popen(command, env=env, start_new_session=True)
     for _ in range(100):
+        if process.poll() is not None:
+            sys.exit("gunicorn exited (is the port taken?)")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -309,7 +317,7 @@ def main():
     parser.add_argument(
         "--only",
         default="",
-        help="only pages whose label contains this text, or one of several separated by commas (and /healthz)",
+        help="only pages whose label contains one of these comma-separated texts (and /healthz)",
     )
     args = parser.parse_args()
     if connection.vendor != "postgresql":

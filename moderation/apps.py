@@ -14,3 +14,8 @@ class ModerationConfig(AppConfig):
         links.register("staff_home", lambda: reverse("office:home"))
         links.register("staff_review", lambda number: reverse("office:review", args=[number]))
         links.register("staff_answer", lambda number: reverse("office:answer", args=[number]))
+
+        from . import officecache
+
+        # The counts kept per official are rebuilt after the saves that change them (officecache.py).
+        officecache.connect_signals()

@@ -36,6 +36,8 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 class ActionForm(forms.Form):
     # Several forms share a page and field names ("comment"): distinct ids keep labels unambiguous.
     id_prefix = "id"
+    # Set by a view on an unbound form whose rendered fields may be kept ({% field %}, officecache).
+    fragment_key: str | None = None
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")

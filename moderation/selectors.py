@@ -102,12 +102,13 @@ def moderation_queue(
         queue = queue.filter(submitted_at__date__gte=submitted_from)
     if submitted_to is not None:
         queue = queue.filter(submitted_at__date__lte=submitted_to)
-    # Message.photo_count is kept by the services with the photo rows: no count per row here.
-    return queue.select_related("category", "author")
+    # Message.photo_count is kept by the services with the photo rows: no count per row here. The page
+    # reads its rows with values_list (moderation.rows); the author is not shown.
+    return queue.select_related("category")
 
 
 def answer_queue(official: Official | None) -> QuerySet[Message]:
-    return scoped.executor_queue(official).select_related("category", "executing_organization")
+    return scoped.executor_queue(official).select_related("category")
 
 
 def overdue_messages(official: Official | None, now: datetime) -> QuerySet[Message]:

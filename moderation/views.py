@@ -4,11 +4,14 @@ Every view needs an active Official: anonymous people go to the login page, ever
 A message outside the official's scope is a 404, so its existence is not revealed.
 """
 
+import hashlib
+
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,18 +26,29 @@ from messages.documents import process_answer_files
 from messages.errors import MessageActionError
 from messages.models import Rating, State
 
-from . import forms, selectors
+from . import forms, officecache, rows, selectors
 
 
 def _base_context(request, **extra):
     return {"official": request.official, "now": timezone.now(), **extra}
 
 
+def _queue_page(request, queue, count_name, fields):
+    """A page of a queue as rows of `fields` (moderation.rows), its total counted once per official until
+    something changes (moderation.officecache)."""
+    paginator = Paginator(queue.values_list(*fields, named=True), selectors.QUEUE_PAGE_SIZE)
+    paginator.count = officecache.cached(request, count_name, queue.count)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
 @require_safe
 @official_required
 def home(request):
     now = timezone.now()
-    summary = selectors.home_summary(request.official, now)
+    official = request.official
+    summary = officecache.cached(request, "home", lambda: selectors.home_summary(official, now), minute=now)
     return render(request, "backoffice/home.html", _base_context(request, summary=summary, now=now))
 
 
@@ -44,26 +58,36 @@ def moderation_queue(request):
     official = request.official
     filters = forms.QueueFilterForm(request.GET or None, official=official)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
-    queue = selectors.moderation_queue(
-        official,
-        category=cleaned.get("category"),
-        submitted_from=cleaned.get("submitted_from"),
-        submitted_to=cleaned.get("submitted_to"),
-    )
-    page = Paginator(queue, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    chosen = {name: cleaned.get(name) for name in FILTERS}
+    queue = selectors.moderation_queue(official, **chosen)
+    count_name = "moderation:" + ":".join(str(getattr(v, "pk", v) or "") for v in chosen.values())
+    page = _queue_page(request, queue, count_name, rows.MODERATION_ROW_FIELDS)
+    now = timezone.now()
+    context = _base_context(request, filters=_filters_html(request, filters), page=page, now=now)
+    context["rows"] = rows.moderation_rows(page.object_list, now)
+    return render(request, "backoffice/moderation_queue.html", context)
+
+
+FILTERS = ("category", "submitted_from", "submitted_to")
+
+
+def _filters_html(request, filters):
+    """The queue's filter form, rendered once per official and what they typed (officecache)."""
+    typed = hashlib.sha256(repr([request.GET.get(name) for name in FILTERS]).encode()).hexdigest()[:24]
+    return officecache.cached(
         request,
-        "backoffice/moderation_queue.html",
-        _base_context(request, filters=filters, page=page),
+        f"filters:{typed}",
+        lambda: render_to_string("backoffice/_queue_filters.html", {"filters": filters}),
     )
 
 
 @require_safe
 @official_required
 def answer_queue(request):
-    queue = selectors.answer_queue(request.official)
-    page = Paginator(queue, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/answer_queue.html", _base_context(request, page=page))
+    page = _queue_page(request, selectors.answer_queue(request.official), "answers", rows.ANSWER_ROW_FIELDS)
+    now = timezone.now()
+    context = _base_context(request, page=page, now=now, rows=rows.answer_rows(page.object_list, now))
+    return render(request, "backoffice/answer_queue.html", context)
 
 
 @require_safe
@@ -103,11 +127,16 @@ def _review_forms(request, message, **bound):
     context = {}
     can_moderate = routing.can_moderate(official, message.category)
     if can_moderate and message.state == State.SUBMITTED:
-        context["register_form"] = bound.get("register_form") or forms.RegisterForm(
-            message=message, official=official
-        )
+        context["register_form"] = bound.get("register_form")
+        if context["register_form"] is None:
+            context["register_form"] = forms.RegisterForm(message=message, official=official)
+            # its choices depend on the official, the message's category and the reference rows only
+            context["register_form"].fragment_key = officecache.key(request, f"register:{message.pk}")
         context["reject_form"] = bound.get("reject_form") or forms.RejectForm()
-        context["duplicates"] = selectors.likely_duplicates(official, message)
+        # The hints score up to 300 of the category's messages: kept per official until a message changes.
+        context["duplicates"] = officecache.cached(
+            request, f"duplicates:{message.pk}", lambda: selectors.likely_duplicates(official, message)
+        )
         context["duplicate_reason"] = context["reject_form"].duplicate_reason()
     if can_moderate and message.state in (State.REGISTERED, State.REWORK):
         context["reassign_form"] = bound.get("reassign_form") or forms.ReassignForm(message=message)
@@ -142,7 +171,11 @@ def render_review(request, message, *, status=200, **bound):
     context = _base_context(
         request,
         message=message,
-        earlier=selectors.earlier_messages_of_author(request.user, request.official, message),
+        earlier=officecache.cached(
+            request,
+            f"earlier:{message.pk}",
+            lambda: list(selectors.earlier_messages_of_author(request.user, request.official, message)),
+        ),
         history=selectors.message_history(message),
         **_review_forms(request, message, **bound),
     )

@@ -1,19 +1,39 @@
 """Small template helpers of the back-office: accessible form fields and deadline badges."""
 
 from django import template
+from django.core.cache import caches
 from django.template.defaultfilters import date as date_format
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from moderation import officecache
 from moderation.selectors import end_of_today
 from zarechny.fields import accessible_attrs, described_by
 
 register = template.Library()
 
 
-@register.inclusion_tag("backoffice/_field.html")
+@register.simple_tag
 def field(bound_field, **attrs):
-    """A labelled field whose help text and errors are tied to the input with aria-describedby."""
+    """A labelled field whose help text and errors are tied to the input with aria-describedby.
+
+    A form the view marked with `fragment_key` (an unbound form whose choices are the same until the
+    office version changes: moderation/officecache.py) has its fields rendered once and kept: a select
+    rendered through Django's widget templates costs a template per option (issue 14)."""
+    key = getattr(bound_field.form, "fragment_key", None)
+    if key is None or bound_field.form.is_bound:
+        return _render_field(bound_field, attrs)
+    key = f"{key}:{bound_field.name}:{sorted(attrs.items())!r}"
+    store = caches[officecache.STORE]
+    html = store.get(key)
+    if html is None:
+        html = _render_field(bound_field, attrs)
+        store.set(key, html, officecache.COUNT_SECONDS)
+    return html
+
+
+def _render_field(bound_field, attrs):
     widget_id = bound_field.auto_id
     attrs = accessible_attrs(bound_field, attrs)
     multiple = bound_field.widget_type in ("radioselect", "checkboxselectmultiple")
@@ -21,13 +41,15 @@ def field(bound_field, **attrs):
     if widget is not None and bound_field.field.show_hidden_initial:
         # The value the person saw, so the form can tell what they changed (OrganizationContactsForm).
         widget += bound_field.as_hidden(only_initial=True)
-    return {
-        "field": bound_field,
-        "widget": widget,
-        "multiple": multiple,
-        "described": described_by(bound_field),
-        "widget_id": widget_id,
-    }
+    return get_template("backoffice/_field.html").render(
+        {
+            "field": bound_field,
+            "widget": widget,
+            "multiple": multiple,
+            "described": described_by(bound_field),
+            "widget_id": widget_id,
+        }
+    )
 
 
 @register.simple_tag(takes_context=True)

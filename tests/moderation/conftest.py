@@ -31,3 +31,21 @@ def submit_at(author, category, *, text, address, latitude=None, longitude=None,
         longitude=longitude,
         now=now,
     )
+
+
+def page_queries(client, path, *, cold):
+    """The queries of one GET of a staff page (issue 14): `cold` with nothing kept per official (counts,
+    duplicate hints, the filter form: moderation/officecache.py), else with them kept. The first GET only
+    makes the shared versions exist (in the tests' database cache, reading them is one query; with Redis,
+    none). Returns (response, number of queries, their SQL)."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)
+    if cold:
+        caches["pages"].clear()
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path)
+    assert response.status_code == 200
+    return response, len(context.captured_queries), [q["sql"] for q in context.captured_queries]
