@@ -12,11 +12,11 @@ numbers kept in the shared "default" cache:
 An event bumps a version; every process reads the versions on each request (one cache read), so a
 fragment rendered before the event is never found again and ages out of its process.
 
-Whole pages for plain guests (`plain_guest`: no cookie but the CSRF one, so no session, no flash message,
-no support token) are kept in the shared cache itself, under a key without versions whose value carries
-the versions it was rendered at (`page_lookup`, `page_store`): the versions and the page are then read
-together, one round trip to the shared cache for the whole page. Such a page holds only what every plain
-guest sees; a form's CSRF token is stored as a placeholder and put in per request (`with_csrf_token`).
+Whole pages for plain guests (zarechny/guestpages.py: no cookie but the CSRF one, so no session, no
+flash message, no support token) are kept in the shared cache itself, under a key without versions whose
+value carries the versions it was rendered at (`page_lookup`, `page_store`): the versions and the page are
+then read together, one round trip to the shared cache for the whole page. Such a page holds only what
+every plain guest sees; a form's CSRF token is stored as a placeholder and put in per request.
 
 When the shared cache cannot answer (Redis down: zarechny/cache.py fails open), there is no version,
 and the pages render without caching ("nocache") rather than risk a stale one.
@@ -24,12 +24,9 @@ and the pages render without caching ("nocache") rather than risk a stale one.
 
 import uuid
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.middleware.csrf import get_token
-from django.utils.crypto import salted_hmac
 
 PUBLIC = "public"
 REFERENCE = "reference"
@@ -68,12 +65,6 @@ def fragment_cache(version: str | None) -> str:
 PAGE_SECONDS = 600
 
 
-def plain_guest(request) -> bool:
-    """A visitor whose page is the same as every other plain guest's: no cookie but the CSRF one (no
-    session, hence no login and no flash message; no guest support token), not logged in."""
-    return set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME} and not request.user.is_authenticated
-
-
 def page_lookup(key: str, *scopes: str, stamp: str = "") -> tuple[str | None, bytes | None]:
     """The current versions of `scopes` (with `stamp`, e.g. the day, appended) and the page kept under
     `key` if it was rendered at exactly those versions — both in one read of the shared cache.
@@ -97,22 +88,6 @@ def page_lookup(key: str, *scopes: str, stamp: str = "") -> tuple[str | None, by
 
 def page_store(key: str, version: str, content: bytes) -> None:
     caches["default"].set(key, (version, content), PAGE_SECONDS)
-
-
-def csrf_placeholder() -> str:
-    """What stands for the CSRF token in a kept page: the same in every process of the site (a page is
-    kept by one and served by another) and nothing a message's text can spell (derived from the secret
-    key; hex digits only, so no escaping changes it)."""
-    return "csrf" + salted_hmac("portal.pagecache.csrf", "placeholder").hexdigest()[:32]
-
-
-def with_csrf_token(request, content: bytes) -> bytes:
-    """A kept page with this visitor's CSRF token in its forms (the token, and its cookie, only where a
-    form needs one)."""
-    placeholder = csrf_placeholder().encode()
-    if placeholder not in content:
-        return content
-    return content.replace(placeholder, get_token(request).encode())
 
 
 def _new_public_version() -> None:

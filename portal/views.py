@@ -44,6 +44,7 @@ from messages.models import (
 from messages.photos import MAX_FILES, process_batch
 from messages.places import box_around, in_city, squared_distance
 from messages.unfollow import UnfollowLinkError, read_unfollow_token
+from zarechny import guestpages
 
 from . import maps, pagecache
 from .forms import LookupForm, MessageFilterForm, RatingForm, ResubmitForm, SubmitForm, normalise_number
@@ -316,22 +317,22 @@ def _original_support(request, message):
 
 @require_safe
 def message_detail(request, number):
-    """A plain guest (pagecache.plain_guest) gets the whole page from one read of the shared cache when it
+    """A plain guest (guestpages.plain_guest) gets the whole page from one read of the shared cache when it
     is there, else renders it and keeps it; anyone else gets it rendered around the shared fragments."""
     key = version = None
-    if pagecache.plain_guest(request) and NUMBER_KEY.fullmatch(number):
+    if guestpages.plain_guest(request) and NUMBER_KEY.fullmatch(number):
         key = f"portal:message-page:{number}"
         # The overdue text (§6.2) changes with the day, not with an event: the day is part of the version.
         version, content = pagecache.page_lookup(
             key, pagecache.PUBLIC, pagecache.REFERENCE, stamp=timezone.localdate().isoformat()
         )
         if content is not None:
-            return HttpResponse(pagecache.with_csrf_token(request, content))
+            return HttpResponse(guestpages.with_csrf_token(request, content))
     message = _public_message_for_guest(request, number)
     if message is not None and key is not None and version is not None:
-        response = _message_page(request, message, csrf_token=pagecache.csrf_placeholder())
+        response = _message_page(request, message, csrf_token=guestpages.csrf_placeholder())
         pagecache.page_store(key, version, response.content)
-        response.content = pagecache.with_csrf_token(request, response.content)
+        response.content = guestpages.with_csrf_token(request, response.content)
         return response
     if message is not None:
         return _message_page(request, message)

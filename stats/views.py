@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from messages.access import official_required
-from portal import pagecache
+from zarechny import guestpages
 
 from . import charts, selectors
 from .exports import table_csv
@@ -144,10 +144,10 @@ def _csv_response(request, table_key):
 
 @require_safe
 def public_stats(request):
-    """A plain guest (portal.pagecache.plain_guest) gets the whole page from the shared cache, kept with
+    """A plain guest (portal.guestpages.plain_guest) gets the whole page from the shared cache, kept with
     the report (same key, same minute) for the form as the query fills it."""
     form, period = parse_period(request.GET)
-    if period is None or not pagecache.plain_guest(request):
+    if period is None or not guestpages.plain_guest(request):
         context = _context(request, staff=False, parsed=(form, period))
         return render(request, "stats/public.html", context, status=200 if period else 400)
     refreshed_at = selectors.refreshed_at()
@@ -199,9 +199,9 @@ def _kept_staff_page(request, key, render_page):
     cache = caches[settings.STATS_CACHE]
     content = cache.get(key)
     if content is None:
-        content = render_page(pagecache.csrf_placeholder()).content
+        content = render_page(guestpages.csrf_placeholder()).content
         cache.set(key, content, REPORT_CACHE_SECONDS)
-    return HttpResponse(pagecache.with_csrf_token(request, content))
+    return HttpResponse(guestpages.with_csrf_token(request, content))
 
 
 @require_safe

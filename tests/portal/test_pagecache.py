@@ -15,6 +15,7 @@ from messages import services
 from messages.models import Message
 from portal import pagecache
 from tests.factories import answered, registered, submit
+from zarechny import guestpages
 
 pytestmark = pytest.mark.django_db
 LIST = "/messages/"
@@ -283,7 +284,7 @@ def test_a_plain_guest_gets_the_whole_page_from_one_read_of_the_shared_cache(
     kept = kept_page(message)
     assert "Яма у остановки" in kept and "Поддержать" in kept
     # No visitor's CSRF token is kept: a placeholder stands in the form, every visitor gets their own.
-    assert pagecache.csrf_placeholder() in kept and pagecache.csrf_placeholder() not in again
+    assert guestpages.csrf_placeholder() in kept and guestpages.csrf_placeholder() not in again
 
 
 def test_the_kept_guest_page_changes_at_once_after_an_answer_and_a_support(
