@@ -239,7 +239,7 @@ def staff_message(official: Official | None, number: str) -> Message:
         raise Http404("Сообщение не найдено или не относится к вашим категориям.") from None
     if message.state == State.SUBMITTED:
         prefetch_related_objects([message], *_details())
-        message._prefetched_objects_cache["answers"] = Answer.objects.none()
+        message._prefetched_objects_cache["answers"] = Answer.objects.none()  # type: ignore[attr-defined]
     else:
         prefetch_related_objects([message], *_details(), _answers())
     return message

@@ -36,7 +36,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     several per request (issue 14). A `redis.Redis` is safe to share between threads (its pool hands
     out the connections) and its pool reconnects in a forked process."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
 
