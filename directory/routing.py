@@ -40,13 +40,17 @@ def active_official(user: Any) -> Official | None:
     return official
 
 
-def official_with_organization(user: Any) -> Official | None:
+def official_with_organization(user: Any, **annotations: Any) -> Official | None:
     """`user.official` (active or not) with its organisation in one query (every staff page shows both),
     left in the relation's cache so that later `user.official` reads cost nothing either. Whoever asks
-    first in a request (the staff guard's middleware) should ask here."""
+    first in a request (the staff guard's middleware) should ask here, and may have `annotations` (SQL
+    expressions over the official's row) read in the same query; a later call finds the cached row."""
     relation = Official._meta.get_field("user").remote_field
     if not relation.is_cached(user):
-        official = Official.objects.select_related("organization").filter(user=user).first()
+        officials = Official.objects.select_related("organization").filter(user=user)
+        if annotations:
+            officials = officials.annotate(**annotations)
+        official = officials.first()
         relation.set_cached_value(user, official)
         if official is not None:
             Official.user.field.set_cached_value(official, user)

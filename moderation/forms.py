@@ -1,5 +1,6 @@
 """Back-office forms. They only parse input; every rule about the action lives in messages.services."""
 
+import functools
 import re
 
 from django import forms
@@ -111,10 +112,17 @@ class RegisterForm(ActionForm):
         kwargs.setdefault("initial", {}).setdefault("category", message.category_id)
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = selectors.moderatable_categories(official)
-        org_field = self.fields["executing_organization"]
-        org_field.choices = _organization_choices(
-            message.category, default_label=f"{message.category.responsible_organization} (ответственная)"
-        )
+        # Read when the field is rendered, not here: a page whose fields are kept (fragment_key) renders
+        # none and needs none of the two queries; validation reads the queryset, not the choices.
+        category = message.category
+
+        @functools.cache  # a rendering walks the choices more than once
+        def organization_choices():
+            return _organization_choices(
+                category, default_label=f"{category.responsible_organization} (ответственная)"
+            )
+
+        self.fields["executing_organization"].choices = organization_choices
 
 
 class ReassignForm(ActionForm):

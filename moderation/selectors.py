@@ -21,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.http import Http404
 from django.utils import timezone
@@ -199,28 +200,49 @@ def pending_reassign_requests(official: Official | None) -> QuerySet[Message]:
 # --- one message ---------------------------------------------------------------------------------
 
 
-def _with_details(queryset: QuerySet[Message]) -> QuerySet[Message]:
-    return queryset.select_related(
-        "category__topic", "category__responsible_organization", "author", "executing_organization"
-    ).prefetch_related(
-        "photos",
-        "rejection_reasons",
-        Prefetch(
-            "answers",
-            queryset=Answer.objects.select_related(
-                "author__user", "organization", "rating__remarks_reviewed_by"
-            ).prefetch_related("attachments", "documents"),
-        ),
-        Prefetch("events", queryset=MessageEvent.objects.select_related("actor")),
+def _answers() -> Prefetch:
+    return Prefetch(
+        "answers",
+        queryset=Answer.objects.select_related(
+            "author__user", "organization", "rating__remarks_reviewed_by"
+        ).prefetch_related("attachments", "documents"),
     )
 
 
+def _details() -> list[Any]:
+    return [
+        "photos",
+        "rejection_reasons",
+        Prefetch("events", queryset=MessageEvent.objects.select_related("actor")),
+    ]
+
+
+def _with_relations(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    return queryset.select_related(
+        "category__topic", "category__responsible_organization", "author", "executing_organization"
+    )
+
+
+def _with_details(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    return _with_relations(queryset).prefetch_related(*_details(), _answers())
+
+
 def staff_message(official: Official | None, number: str) -> Message:
-    """A message the official may open in the back-office; anything outside their scope is a 404."""
+    """A message the official may open in the back-office; anything outside their scope is a 404.
+
+    A message on moderation has never been registered, and only a registered message is answered (the
+    only way back to moderation is from a refusal): its answers are known to be none without asking
+    (issue 14: the review page of the moderation queue, the page moderators open most)."""
     try:
-        return _with_details(scoped.staff_messages(official)).get(number=number)
+        message = _with_relations(scoped.staff_messages(official)).get(number=number)
     except Message.DoesNotExist:
         raise Http404("Сообщение не найдено или не относится к вашим категориям.") from None
+    if message.state == State.SUBMITTED:
+        prefetch_related_objects([message], *_details())
+        message._prefetched_objects_cache["answers"] = Answer.objects.none()  # type: ignore[attr-defined]
+    else:
+        prefetch_related_objects([message], *_details(), _answers())
+    return message
 
 
 def answerable_message(official: Official | None, number: str) -> Message:

@@ -125,19 +125,31 @@ def reassign_requests(request):
 def _review_forms(request, message, **bound):
     official = request.official
     context = {}
-    can_moderate = routing.can_moderate(official, message.category)
+    # Which forms to offer (each action checks again in messages.services): kept per official.
+    can_moderate = officecache.cached(
+        request, f"moderates:{message.category_id}", lambda: routing.can_moderate(official, message.category)
+    )
     if can_moderate and message.state == State.SUBMITTED:
         context["register_form"] = bound.get("register_form")
         if context["register_form"] is None:
             context["register_form"] = forms.RegisterForm(message=message, official=official)
             # its choices depend on the official, the message's category and the reference rows only
             context["register_form"].fragment_key = officecache.key(request, f"register:{message.pk}")
-        context["reject_form"] = bound.get("reject_form") or forms.RejectForm()
+        context["reject_form"] = bound.get("reject_form")
+        if context["reject_form"] is None:
+            context["reject_form"] = forms.RejectForm()
+            # the reasons' checkboxes and letter lines depend on the rejection reasons only ({% kept %})
+            context["reject_form"].fragment_key = officecache.key(request, "reject")
         # The hints score up to 300 of the category's messages: kept per official until a message changes.
         context["duplicates"] = officecache.cached(
             request, f"duplicates:{message.pk}", lambda: selectors.likely_duplicates(official, message)
         )
-        context["duplicate_reason"] = context["reject_form"].duplicate_reason()
+        reject_form = context["reject_form"]
+        context["duplicate_reason"] = (
+            reject_form.duplicate_reason()
+            if reject_form.is_bound
+            else officecache.cached(request, "duplicate-reason", lambda: reject_form.duplicate_reason() or "")
+        ) or None
     if can_moderate and message.state in (State.REGISTERED, State.REWORK):
         context["reassign_form"] = bound.get("reassign_form") or forms.ReassignForm(message=message)
     if can_moderate:

@@ -196,8 +196,9 @@ def test_a_private_message_and_its_photos_wait_for_enrolment(
 def test_the_guard_costs_one_query_per_request(
     client, moderator, category, citizen, mfa_required, rows, django_assert_num_queries
 ):
-    """The enrolment check is asked by the middleware and again by the staff view: one read of the
-    authenticators, and the official with its organisation in the same query as before (issue 14)."""
+    """The enrolment check is asked by the middleware and again by the staff view: whether the official
+    has an authenticator is read with the official and its organisation, in one query (issue 14; it was
+    a query of its own)."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from tests.factories import submit
@@ -208,8 +209,8 @@ def test_the_guard_costs_one_query_per_request(
     client.force_login(moderator)
     assert client.get("/office/").status_code == 200  # the office version exists from here on
     caches["pages"].clear()  # nothing kept per official (moderation/officecache.py)
-    # session, user, official + organisation, authenticators, the office version (one read of the tests'
-    # database cache); the home's three counts, the rating remarks waiting (§7.2) and whether the
+    # session, user, official + organisation + has an authenticator, the office version (one read of the
+    # tests' database cache); the home's three counts, the rating remarks waiting (§7.2) and whether the
     # moderator answers in any category (Appendix 2 routing)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get("/office/").status_code == 200

@@ -10,9 +10,10 @@ refuse every login instead of letting it through.
 
 import logging
 import time
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,25 @@ def _warn(operation, error):
         logger.warning("cache unavailable (%s: %s); rate limits are not enforced meanwhile", operation, error)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client with one `redis.Redis` per connection pool, made once. Django makes a new one
+    for every operation, and redis-py fills a dict of some 300 response callbacks in each: with the
+    session, the office version and the rate-limit counters read from Redis, a staff page paid for
+    several per request (issue 14). A `redis.Redis` is safe to share between threads (its pool hands
+    out the connections) and its pool reconnects in a forked process."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         options = params.setdefault("OPTIONS", {})
@@ -35,6 +55,7 @@ class FailOpenRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 1)
         options.setdefault("socket_timeout", 1)
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:

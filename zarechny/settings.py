@@ -443,6 +443,15 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=2000)},
 }
 CACHES["nocache"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+# Sessions (issue 14): with Redis, read from the shared cache and written to the database as well
+# (zarechny/sessions.py), a query less per request of anyone logged in; a cached copy lives at most
+# SESSION_CACHE_SECONDS. Without Redis the shared cache is a database table: the plain database engine.
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
+SESSION_CACHE_ALIAS = "default"
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="zarechny.sessions" if REDIS_URL else "django.contrib.sessions.backends.db",
+)
 # The rendered statistics reports per process, when STATS_CACHE=stats (the default is the shared cache).
 CACHES["stats"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

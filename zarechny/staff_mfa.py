@@ -13,6 +13,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -41,8 +42,26 @@ ENROL_MESSAGE = (
 
 
 def is_staff_member(user) -> bool:
-    """Anyone who works in the back-office or the admin: an official of Appendix 2 or a staff account."""
-    return user.is_staff or official_with_organization(user) is not None
+    """Anyone who works in the back-office or the admin: an official of Appendix 2 or a staff account.
+    An official's row comes with whether the account has an authenticator app, in the same query: the
+    guard asks both on every staff request (issue 14)."""
+    if user.is_staff:
+        return True
+    official = official_with_organization(user, **{HAS_TOTP: _totp_exists()})
+    if official is None:
+        return False
+    if hasattr(official, HAS_TOTP):  # read with this row, not a row cached before the guard asked
+        setattr(user, HAS_TOTP, getattr(official, HAS_TOTP))
+    return True
+
+
+HAS_TOTP = "_zarechny_has_totp"
+
+
+def _totp_exists() -> Exists:
+    """SQL over an Official row: its account has an authenticator app (allauth's rule of
+    `is_mfa_enabled`: any row of the type)."""
+    return Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))
 
 
 def needs_enrolment(user) -> bool:
@@ -57,10 +76,10 @@ def needs_enrolment(user) -> bool:
 def _has_authenticator(user) -> bool:
     """Asked by the guard and again by every staff view: read once per request (the user object lives as
     long as the request), not once per asking (issue 14)."""
-    known = getattr(user, "_zarechny_has_totp", None)
+    known = getattr(user, HAS_TOTP, None)
     if known is None:
         known = is_mfa_enabled(user, [Authenticator.Type.TOTP])
-        user._zarechny_has_totp = known
+        setattr(user, HAS_TOTP, known)
     return known
 
 

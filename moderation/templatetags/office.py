@@ -33,6 +33,38 @@ def field(bound_field, **attrs):
     return html
 
 
+@register.tag
+def kept(parser, token):
+    """`{% kept form "name" %}…{% endkept %}`: the block rendered once and kept under the form's
+    `fragment_key` (an unbound form whose choices are the same until the office version changes), like
+    the fields of `{% field %}`; rendered every time for a bound form or a form without the key. The
+    block must depend on the form and the office version only."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError('{% kept form "name" %} takes a form and a name')
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist)
+
+
+class KeptNode(template.Node):
+    def __init__(self, form, name, nodelist):
+        self.form, self.name, self.nodelist = form, name, nodelist
+
+    def render(self, context):
+        form = self.form.resolve(context)
+        key = getattr(form, "fragment_key", None)
+        if key is None or form.is_bound:
+            return self.nodelist.render(context)
+        key = f"{key}:kept:{self.name.resolve(context)}"
+        store = caches[officecache.STORE]
+        html = store.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            store.set(key, html, officecache.COUNT_SECONDS)
+        return html
+
+
 def _render_field(bound_field, attrs):
     widget_id = bound_field.auto_id
     attrs = accessible_attrs(bound_field, attrs)
