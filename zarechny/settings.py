@@ -448,10 +448,7 @@ CACHES["nocache"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 # SESSION_CACHE_SECONDS. Without Redis the shared cache is a database table: the plain database engine.
 SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 SESSION_CACHE_ALIAS = "default"
-SESSION_ENGINE = env.str(
-    "SESSION_ENGINE",
-    default="zarechny.sessions" if REDIS_URL else "django.contrib.sessions.backends.db",
-)
+SESSION_ENGINE = "zarechny.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 # The rendered statistics reports per process, when STATS_CACHE=stats (the default is the shared cache).
 CACHES["stats"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
