@@ -1,22 +1,38 @@
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from directory import selectors
+from zarechny import guestpages
 
 from . import pagecache
+
+HOME_PAGE_KEY = "portal:home-page"
 
 
 @require_safe
 def home(request):
-    """The topic tree is the same for everyone: a shared fragment until reference data changes."""
-    version = pagecache.versions(pagecache.REFERENCE)
+    """The page is the same for every plain guest (guestpages.plain_guest): they get it whole from one
+    read of the shared cache until reference data changes; anyone else gets it rendered around the
+    shared topic tree."""
+    key = HOME_PAGE_KEY if guestpages.plain_guest(request) else None
+    if key is not None:
+        version, content = pagecache.page_lookup(key, pagecache.REFERENCE)
+        if content is not None:
+            return HttpResponse(guestpages.with_csrf_token(request, content))
+    tree_version = pagecache.versions(pagecache.REFERENCE)
     context = {
         "topics": selectors.active_topics_with_categories(),  # lazy: read only to render the fragment
-        "fragment_key": version,
-        "fragment_cache": pagecache.fragment_cache(version),
+        "fragment_key": tree_version,
+        "fragment_cache": pagecache.fragment_cache(tree_version),
     }
-    return render(request, "portal/home.html", context)
+    if key is None or version is None:
+        return render(request, "portal/home.html", context)
+    response = render(request, "portal/home.html", {**context, "csrf_token": guestpages.csrf_placeholder()})
+    pagecache.page_store(key, version, response.content)
+    response.content = guestpages.with_csrf_token(request, response.content)
+    return response
 
 
 @require_safe

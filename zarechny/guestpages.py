@@ -1,4 +1,4 @@
-"""Whole pages kept for plain guests, shared by the faces that keep them (portal's message page, the
+"""Whole pages kept for plain guests, shared by the faces that keep them (portal's home and message pages, the
 public statistics): who counts as a plain guest, and the CSRF token a kept page's forms get per request.
 The keeping itself is each face's (portal/pagecache.py, stats/views.py).
 """

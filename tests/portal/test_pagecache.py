@@ -348,3 +348,36 @@ def test_no_page_is_kept_for_a_signed_in_person_or_an_unpublished_message(
     client.force_login(citizen)
     client.get(page_url(private))
     assert kept_page(private) is None
+
+
+def kept_home():
+    from portal.pages import HOME_PAGE_KEY
+
+    entry = cache.get(HOME_PAGE_KEY)
+    return None if entry is None else entry[1].decode()
+
+
+def test_a_plain_guest_gets_the_home_page_from_one_read_of_the_shared_cache(client, category, committed):
+    first = client.get("/").content.decode()
+    assert "Ямы на дорогах" in kept_home()
+    with CaptureQueriesContext(connection) as context:
+        again = client.get("/").content.decode()
+    assert len(context.captured_queries) == 1  # the database cache's one read (none with Redis)
+    assert again == first
+    Category.objects.filter(pk=category.pk).update(name="ignored")  # no signal: proves the page is kept
+    assert "Ямы на дорогах" in client.get("/").content.decode()
+    category.refresh_from_db()
+    category.name = "Выбоины на дорогах"
+    with committed():
+        category.save()
+    assert "Выбоины на дорогах" in client.get("/").content.decode()
+    assert "Выбоины на дорогах" in kept_home()
+
+
+def test_a_signed_in_person_never_gets_or_leaves_a_kept_home_page(client, citizen, category):
+    client.force_login(citizen)
+    mine = client.get("/").content.decode()
+    assert "Выйти" in mine and kept_home() is None
+    Client().get("/")  # a guest keeps the page
+    assert "Выйти" not in kept_home()
+    assert "Выйти" in client.get("/").content.decode()  # the signed-in person still gets their own header
