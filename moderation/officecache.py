@@ -17,8 +17,8 @@ What depends on the clock alone (a deadline passing while nothing is saved: «П
 answer (Redis down: zarechny/cache.py fails open) there is no version and nothing is kept.
 
 Whole pages (`kept_page`): the office home, the queues and the review page are kept as rendered, per
-official, per path and query string, per office version and per minute (their deadlines), in the same
-process cache. The lookup runs inside the view, after `official_required` (login, an active account, the
+official (with the role and organisation its guard read), per path and query string, per office
+version and per minute (their deadlines), in the same process cache. The lookup runs inside the view, after `official_required` (login, an active account, the
 official's row, the second factor) ran for this request: a kept page is never a way round a guard. The
 page holds only what this official sees at this minute; the one per-request part, the CSRF token of its
 forms (the logout button, the decision forms), is kept as a placeholder and put in per request
@@ -124,7 +124,13 @@ def _page_key(request: Any) -> str | None:
     if len(query) > PAGE_QUERY_LIMIT or len(get_messages(request)):
         # flash messages are this request's: counting them loads them without marking them read
         return None
-    where = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()[:24]
+    # What the guards read this request and the pages depend on is in the key as well: a role or an
+    # organisation changed without a signal (a queryset update) never serves a page of the old rights.
+    official = request.official
+    rights = (
+        f"{official.role}:{official.organization_id}:{official.controls_platform}:{request.user.is_staff}"
+    )
+    where = hashlib.sha256(f"{rights}|{request.path}?{query}".encode()).hexdigest()[:24]
     kept = key(request, f"page:{where}")
     return None if kept is None else f"{kept}:{timezone.now():%Y%m%d%H%M}"
 

@@ -213,6 +213,17 @@ def test_a_kept_page_is_never_served_past_a_guard(client, moderator, category, c
     assert client.get(QUEUE).status_code == 302
 
 
+def test_a_kept_page_follows_the_rights_read_this_request(client, supervisor):
+    """The page key carries the official's role and organisation as the guard read them: a change that
+    sent no signal (an UPDATE) does not serve a page kept under the old rights."""
+    client.force_login(supervisor)
+    overdue = reverse("office:overdue")
+    for _ in range(2):
+        assert client.get(overdue).status_code == 200
+    Official.objects.filter(user=supervisor).update(role=Official.Role.MODERATOR)
+    assert client.get(overdue).status_code == 403
+
+
 def test_a_renamed_official_sees_the_new_name_at_once(client, moderator, category, citizen, committed):
     """The header's name is the account's, outside the office version's rows: an account's save bumps it."""
     submit(citizen, category)
