@@ -47,10 +47,11 @@ def official_with_organization(user: Any, **annotations: Any) -> Official | None
     expressions over the official's row) read in the same query; a later call finds the cached row."""
     relation = Official._meta.get_field("user").remote_field
     if not relation.is_cached(user):
-        officials = Official.objects.select_related("organization").filter(user=user)
+        # One row at most (a one-to-one): no ordering, whose joins and compilation cost every staff request
+        officials = Official.objects.select_related("organization").filter(user=user).order_by()
         if annotations:
             officials = officials.annotate(**annotations)
-        official = officials.first()
+        official = next(iter(officials), None)
         relation.set_cached_value(user, official)
         if official is not None:
             Official.user.field.set_cached_value(official, user)

@@ -30,7 +30,10 @@ from . import forms, officecache, rows, selectors
 
 
 def _base_context(request, **extra):
-    return {"official": request.official, "now": timezone.now(), **extra}
+    context = {"official": request.official, "now": timezone.now(), **extra}
+    if (placeholder := officecache.csrf_token(request)) is not None:
+        context["csrf_token"] = placeholder  # a page kept whole (officecache.kept_page)
+    return context
 
 
 def _queue_page(request, queue, count_name, fields):
@@ -45,6 +48,7 @@ def _queue_page(request, queue, count_name, fields):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def home(request):
     now = timezone.now()
     official = request.official
@@ -54,6 +58,7 @@ def home(request):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def moderation_queue(request):
     official = request.official
     filters = forms.QueueFilterForm(request.GET or None, official=official)
@@ -83,6 +88,7 @@ def _filters_html(request, filters):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def answer_queue(request):
     page = _queue_page(request, selectors.answer_queue(request.official), "answers", rows.ANSWER_ROW_FIELDS)
     now = timezone.now()
@@ -92,6 +98,7 @@ def answer_queue(request):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def overdue_board(request):
     if request.official.role != Official.Role.SUPERVISOR:
         raise PermissionDenied("Сводка просрочек доступна мониторингу работы платформы.")
@@ -102,6 +109,7 @@ def overdue_board(request):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def remarks_queue(request):
     """§7.2–7.3: remarks of negative ratings that no moderator has reviewed for the public page yet."""
     if not selectors.can_moderate_anything(request.official):
@@ -114,6 +122,7 @@ def remarks_queue(request):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def reassign_requests(request):
     requests = selectors.pending_reassign_requests(request.official)
     return render(request, "backoffice/reassign_requests.html", _base_context(request, requests=requests))
@@ -198,6 +207,7 @@ def render_review(request, message, *, status=200, **bound):
 
 @require_safe
 @official_required
+@officecache.kept_page
 def review(request, number):
     message = selectors.staff_message(request.official, number)
     return render_review(request, message)

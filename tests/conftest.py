@@ -38,6 +38,18 @@ def _fresh_rate_limits(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_redis(settings):
+    """With REDIS_URL (the production-like run) the shared cache is Redis, which no test's rollback
+    empties: versions, kept guest pages, sessions and rate-limit counters would outlive their test (a
+    guest page kept by one test was served to the next under the same message number). Each test starts
+    from an empty database of its own Redis (REDIS_URL names one per person)."""
+    if settings.REDIS_URL:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_page_fragments():
     """Shared page fragments (portal/pagecache.py) live in each process's memory, outside the database:
     no test may find a fragment another test rendered."""

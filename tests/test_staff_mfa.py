@@ -202,6 +202,7 @@ def test_the_guard_costs_one_query_per_request(
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from tests.factories import submit
+    from tests.moderation.conftest import shared_reads
 
     for i in range(rows):
         submit(citizen, category, text=f"Яма {i}")
@@ -209,8 +210,27 @@ def test_the_guard_costs_one_query_per_request(
     client.force_login(moderator)
     assert client.get("/office/").status_code == 200  # the office version exists from here on
     caches["pages"].clear()  # nothing kept per official (moderation/officecache.py)
-    # session, user, official + organisation + has an authenticator, the office version (one read of the
-    # tests' database cache); the home's three counts, the rating remarks waiting (§7.2) and whether the
-    # moderator answers in any category (Appendix 2 routing)
-    with django_assert_num_queries(9):
+    # session, user, official + organisation + has an authenticator, the office version (the session and
+    # the version: one read each of the tests' database cache, none with Redis); the home's three counts,
+    # the rating remarks waiting (§7.2) and whether the moderator answers in any category (Appendix 2)
+    with django_assert_num_queries(7 + shared_reads()):
         assert client.get("/office/").status_code == 200
+
+
+def test_only_an_authenticator_app_counts_and_its_removal_takes_effect_at_once(
+    client, moderator, mfa_required
+):
+    """The guard's own SQL for "has an authenticator app" (zarechny/staff_mfa.py) keeps allauth's rule:
+    recovery codes alone are no second factor; and it is read on every request, so a removed app shuts
+    the office at once, kept pages or not (moderation/officecache.py)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    Authenticator.objects.create(user=moderator, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x"})
+    client.force_login(moderator)
+    assert client.get("/office/")["Location"] == ENROL
+    TOTP.activate(moderator, generate_totp_secret())
+    for _ in range(2):  # the second one is a kept page
+        assert client.get("/office/").status_code == 200
+    Authenticator.objects.filter(user=moderator, type=Authenticator.Type.TOTP).delete()
+    assert client.get("/office/")["Location"] == ENROL

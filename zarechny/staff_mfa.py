@@ -13,10 +13,13 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.shortcuts import redirect
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from directory.models import Official
 from directory.routing import official_with_organization
 
 GUARDED_NAMESPACES = {"office", "admin"}
@@ -58,10 +61,21 @@ def is_staff_member(user) -> bool:
 HAS_TOTP = "_zarechny_has_totp"
 
 
-def _totp_exists() -> Exists:
+def _totp_exists() -> RawSQL:
     """SQL over an Official row: its account has an authenticator app (allauth's rule of
-    `is_mfa_enabled`: any row of the type)."""
-    return Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))
+    `is_mfa_enabled`: any row of the type). Written out rather than as Exists(Authenticator…): Django
+    compiled that subquery anew on every staff request, a third of the guard's query time (issue 14);
+    tests/test_staff_mfa.py holds it to allauth's rule."""
+    quote = connection.ops.quote_name
+    authenticator, official = Authenticator._meta, Official._meta
+    return RawSQL(
+        f"EXISTS (SELECT 1 FROM {quote(authenticator.db_table)} mfa"
+        f" WHERE mfa.{quote(authenticator.get_field('user').column)}"
+        f" = {quote(official.db_table)}.{quote(official.get_field('user').column)}"
+        f" AND mfa.{quote(authenticator.get_field('type').column)} = %s)",
+        (Authenticator.Type.TOTP.value,),
+        output_field=BooleanField(),
+    )
 
 
 def needs_enrolment(user) -> bool:

@@ -80,7 +80,7 @@ def test_reassign_request_opens_the_page_with_the_reassign_form(
     message = registered(citizen, category, moderator)
     services.message_request_reassign(message=message, actor=executor, comment="Не наша дорога")
     _assert_acts_there(client, "reassign_requested", f"/office/m/{message.number}/")
-    assert "reassign_form" in client.get(f"/office/m/{message.number}/").context
+    assert 'id="reassign-heading"' in client.get(f"/office/m/{message.number}/").content.decode()
 
 
 def test_digest_links_each_message_to_where_it_is_handled(client, citizen, category, moderator, executor):

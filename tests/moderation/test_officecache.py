@@ -42,7 +42,12 @@ def total(response):
 
 
 def numbers(response):
-    return [m.number for m in response.context["page"].object_list]
+    """The numbers in a queue's rows, read from the page (a page served as kept has no context)."""
+    return re.findall(r'<td data-label="Номер"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+
+
+def home_count(response, name):
+    return int(re.search(rf'data-count="{name}">(\d+)<', response.content.decode()).group(1))
 
 
 def test_a_registration_leaves_every_queue_at_once(
@@ -62,7 +67,7 @@ def test_a_registration_leaves_every_queue_at_once(
             response = client.get(QUEUE)
             assert set(numbers(response)) == expected
             assert total(response) == len(expected)
-        seen[official] = client.get(HOME).context["summary"]["moderation"]["total"]
+        seen[official] = home_count(client.get(HOME), "moderation-total")
     assert seen == {moderator: 2, supervisor: 3, other_category_moderator: 1}
 
     with committed():
@@ -77,7 +82,7 @@ def test_a_registration_leaves_every_queue_at_once(
         assert sorted(numbers(response)) == sorted(expected)
         assert total(response) == len(expected)
         assert first.number not in response.content.decode()
-        assert client.get(HOME).context["summary"]["moderation"]["total"] == len(expected)
+        assert home_count(client.get(HOME), "moderation-total") == len(expected)
 
 
 def test_an_answer_leaves_the_answer_queue_and_the_home_tile_at_once(
@@ -120,7 +125,8 @@ def test_duplicate_hints_and_earlier_messages_follow_new_messages(
     review = reverse("office:review", args=[message.number])
     client.force_login(moderator)
     assert client.get(review).context["duplicates"] == []
-    assert client.get(review).context["earlier"] == []
+    page = client.get(review).content.decode()  # kept
+    assert "Похожих сообщений не найдено." in page and "Других сообщений нет." in page
     with committed():
         twin = submit(citizen, category, text="Глубокая яма на дороге у дома 5, снова")
     response = client.get(review)
