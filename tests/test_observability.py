@@ -294,7 +294,10 @@ def test_no_personal_data_in_the_logs_of_a_full_cycle(
         "89001234567",
         "Сидоров",
     ):
-        assert secret not in logs and quote(secret) not in logs and quote(secret[:4]) not in logs, secret
+        assert secret not in logs and quote(secret) not in logs, secret
+        # a cut, quoted query (a Cyrillic name in a URL); an ASCII prefix such as "8900" turns up by chance
+        # in the random hexadecimal task and request ids
+        assert quote(secret) == secret or quote(secret[:4]) not in logs, secret
     assert "Алиса" not in logs and "Иванова" not in logs
 
 

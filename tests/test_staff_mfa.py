@@ -202,7 +202,7 @@ def test_the_guard_costs_one_query_per_request(
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from tests.factories import submit
-    from tests.moderation.conftest import shared_reads
+    from tests.sharedcache import shared_reads
 
     for i in range(rows):
         submit(citizen, category, text=f"Яма {i}")

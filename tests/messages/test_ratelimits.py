@@ -1,6 +1,8 @@
 """Rate limits that hold (issue 11, item 6): one mechanism in messages/ratelimits.py, counted in a cache
 shared by every process, failing open when the cache is down."""
 
+import importlib
+import json
 import os
 import re
 import subprocess
@@ -12,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from messages import ratelimits
 from messages.models import Answer, Message, Support
@@ -27,6 +30,7 @@ from tests.portal.test_views_submit import form_data, jpeg
 pytestmark = pytest.mark.django_db
 SUBMIT_URL = "/submit/"
 REFUSAL = re.compile(r"Попробуйте снова после (\d\d):(\d\d)")
+CACHE_TABLE = importlib.import_module("zarechny.migrations.0001_cache_table").CACHE_TABLE
 DOWN_REDIS = {
     "default": {"BACKEND": "zarechny.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
 }
@@ -40,10 +44,11 @@ def _fresh_cache():
 
 
 def settings_in_a_fresh_process(**environ):
-    """The CACHES a web process would start with, in a process of its own (no test overrides)."""
+    """The shared cache's settings (CACHES["default"]) a web process would start with, in a process of
+    its own (no test overrides, no REDIS_URL of this run)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PYTEST_CURRENT_TEST")}
     env.update(environ, DJANGO_SETTINGS_MODULE="zarechny.settings", DEBUG="1")  # a web process of the demo
-    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES['default']))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -52,28 +57,49 @@ def settings_in_a_fresh_process(**environ):
         text=True,
         check=True,
     )
-    return result.stdout.strip()
+    return json.loads(result.stdout)
 
 
 # --- the cache all processes share --------------------------------------------------------------
 
 
 def test_default_cache_is_the_database_cache_shared_by_all_processes():
-    assert settings_in_a_fresh_process() == "django.core.cache.backends.db.DatabaseCache"
-    assert django_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    """The default (no REDIS_URL), as a web process starts with it, whatever cache this run uses."""
+    default = settings_in_a_fresh_process()
+    assert default["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    database_cache = import_string(default["BACKEND"])(default["LOCATION"], default)
     # Far above Django's 300: culling would drop live counters, i.e. reset the limits.
-    assert cache._max_entries >= 10_000
-    # The table comes from a migration, so the test database (and every `migrate`) has it.
-    table = django_settings.CACHES["default"]["LOCATION"]
+    assert database_cache._max_entries >= 10_000
+    # The table comes from a migration, so the test database (and every `migrate`) has it, REDIS_URL or not.
+    table = default["LOCATION"]
     assert table in connection.introspection.table_names()
-    cache.set("shared-probe", 7)
+    database_cache.set("shared-probe", 7)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
         assert cursor.fetchone()[0] >= 1
 
 
+def test_this_run_counts_in_the_shared_cache_its_environment_names():
+    """Redis with REDIS_URL (as in production), else the database cache: the same choice as a process
+    started without the tests."""
+    default = django_settings.CACHES["default"]
+    if django_settings.REDIS_URL:
+        assert (default["BACKEND"], default["LOCATION"]) == (
+            "zarechny.cache.FailOpenRedisCache",
+            django_settings.REDIS_URL,
+        )
+    else:
+        assert (default["BACKEND"], default["LOCATION"]) == (
+            "django.core.cache.backends.db.DatabaseCache",
+            CACHE_TABLE,
+        )
+    cache.set("shared-probe", 7)
+    # another connection to the same cache, as another process would make, finds it
+    assert caches.create_connection("default").get("shared-probe") == 7
+
+
 def test_with_redis_the_cache_fails_open():
-    backend = settings_in_a_fresh_process(REDIS_URL="redis://127.0.0.1:6379/5")
+    backend = settings_in_a_fresh_process(REDIS_URL="redis://127.0.0.1:6379/5")["BACKEND"]
     assert backend == "zarechny.cache.FailOpenRedisCache"
 
 

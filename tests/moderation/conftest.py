@@ -33,14 +33,6 @@ def submit_at(author, category, *, text, address, latitude=None, longitude=None,
     )
 
 
-def shared_reads():
-    """The queries a staff request spends on the shared cache: its session and the office version, one
-    query each in the tests' database cache, none with Redis (REDIS_URL, as in production)."""
-    from django.conf import settings
-
-    return 0 if settings.REDIS_URL else 2
-
-
 def forget_kept_pages():
     """Drop the whole pages kept per official (moderation.officecache.kept_page), leaving the parts: the
     page is rendered again around its kept counts, hints and forms."""

@@ -11,7 +11,8 @@ from directory.models import AnswerTemplate
 from messages import services
 from messages.models import Answer, MessageEvent
 from tests.factories import answered, image_bytes, registered, submit
-from tests.moderation.conftest import page_queries, shared_reads
+from tests.moderation.conftest import page_queries
+from tests.sharedcache import shared_reads
 
 
 def url(name, message=None):

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import registered, submit
-from tests.moderation.conftest import page_queries, shared_reads
+from tests.moderation.conftest import page_queries
+from tests.sharedcache import shared_reads
 
 
 def test_moderator_home_counts(client, moderator, executor, category, citizen, world):

@@ -14,7 +14,8 @@ from django.utils import timezone
 from directory.models import Official
 from messages import services
 from tests.factories import OfficialFactory, UserFactory, registered, submit
-from tests.moderation.conftest import page_queries, shared_reads
+from tests.moderation.conftest import page_queries
+from tests.sharedcache import shared_reads
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("office:moderation_queue")

@@ -11,7 +11,8 @@ from directory.models import RejectionReason
 from messages import services
 from messages.models import MessageEvent, Notification
 from tests.factories import OfficialFactory, UserFactory, registered, submit
-from tests.moderation.conftest import page_queries, shared_reads, submit_at
+from tests.moderation.conftest import page_queries, submit_at
+from tests.sharedcache import shared_reads
 
 
 def url(name, message=None):

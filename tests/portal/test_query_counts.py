@@ -1,8 +1,9 @@
 """Queries per public page stay the same whatever the number of messages (issue 14).
 
 Each page is asked twice: with its shared fragment missing (it is rendered: the data queries) and
-present (only the versions are read: one query of the database cache, none with Redis). The numbers are
-the same for 3 and 30 messages, on SQLite and on PostgreSQL."""
+present (only the versions are read: one read of the shared cache, a query of the database cache, none
+with Redis: tests/sharedcache.py). The numbers are the same for 3 and 30 messages, on SQLite and on
+PostgreSQL, with and without Redis."""
 
 import pytest
 from django.core.cache import cache, caches
@@ -11,19 +12,21 @@ from django.test.utils import CaptureQueriesContext
 
 from messages import services
 from tests.factories import answered, processed_photos, registered
+from tests.sharedcache import shared_cache_queries
 
 pytestmark = pytest.mark.django_db
 
-# Rendering a list: versions, count (bounded), page, and the filter form's topic, category and
-# organisation choices. A category or organisation filter looks its value up once more.
+# Rendering a list: count (bounded), page, and the filter form's topic, category and organisation
+# choices (and the versions, read from the shared cache). A category or organisation filter looks its
+# value up once more.
 LIST_PAGES = {
-    "first page": ({}, 6),
-    "one category": ({"category": "potholes"}, 7),
-    "one organisation": ({"organization": "adm"}, 7),
-    "text search": ({"q": "яма"}, 6),
-    "most supported": ({"sort": "supported"}, 6),
-    "second page": ({"page": 2}, 6),
-    "deep page": ({"page": 500}, 6),
+    "first page": ({}, 5),
+    "one category": ({"category": "potholes"}, 6),
+    "one organisation": ({"organization": "adm"}, 6),
+    "text search": ({"q": "яма"}, 5),
+    "most supported": ({"sort": "supported"}, 5),
+    "second page": ({"page": 2}, 5),
+    "deep page": ({"page": 500}, 5),
 }
 
 
@@ -63,30 +66,32 @@ def queries(client, url, params=None, *, cold, page_key=None):
 @pytest.mark.parametrize("label", LIST_PAGES)
 def test_public_list_queries(client, messages, label):
     params, rendered = LIST_PAGES[label]
-    assert queries(client, "/messages/", params, cold=True) == rendered
-    assert queries(client, "/messages/", params, cold=False) == 1
+    assert queries(client, "/messages/", params, cold=True) == rendered + shared_cache_queries(reads=1)
+    assert queries(client, "/messages/", params, cold=False) == shared_cache_queries(reads=1)
 
 
 def test_home_queries(client, messages):
-    # A guest: the kept page with the version, the version again, topics, their categories, and keeping the
-    # page (the database cache's set: 5 queries, none with Redis); then the whole page in one read.
-    assert queries(client, "/", cold=True, page_key="portal:home-page") == 4 + 5
-    assert queries(client, "/", cold=False) == 1
+    # A guest: topics, their categories; of the shared cache: the kept page with the version, the version
+    # again, and keeping the page; then the whole page in one read.
+    assert queries(client, "/", cold=True, page_key="portal:home-page") == 2 + shared_cache_queries(
+        reads=2, sets=1
+    )
+    assert queries(client, "/", cold=False) == shared_cache_queries(reads=1)
 
 
 def test_message_page_queries(client, messages, other_citizen):
     answered_message = messages[0]
     url = f"/m/{answered_message.number}/"
     page_key = f"portal:message-page:{answered_message.number}"
-    # A guest: the kept page with the versions, versions, the message (kept for guests until anything
-    # public changes), versions, photos, answers, their attachments and documents (§6.3), the timeline;
-    # and keeping the page: the database cache's set is 5 queries (a count for culling, a savepoint, a
-    # look-up, the insert, the release; none with Redis). Then the whole page with the versions in one
-    # read of the shared cache.
-    assert queries(client, url, cold=True, page_key=page_key) == 9 + 5
-    assert queries(client, url, cold=False) == 1
+    # A guest: the message (kept for guests until anything public changes), photos, answers, their
+    # attachments and documents (§6.3), the timeline; of the shared cache: the kept page with the
+    # versions, versions, versions again, and keeping the page. Then the whole page with the versions in
+    # one read of the shared cache.
+    assert queries(client, url, cold=True, page_key=page_key) == 6 + shared_cache_queries(reads=3, sets=1)
+    assert queries(client, url, cold=False) == shared_cache_queries(reads=1)
     client.force_login(other_citizen)
-    # + the session, the user, the header's unread notices and back-office check, the own support,
-    # whether they follow it (issue 15.5)
-    assert queries(client, url, cold=True) == 13
-    assert queries(client, url, cold=False) == 8
+    # The user, the header's unread notices and back-office check, the message, the own support, whether
+    # they follow it (issue 15.5), rendered: photos, answers, their attachments and documents, the
+    # timeline; of the shared cache: the session, the versions
+    assert queries(client, url, cold=True) == 11 + shared_cache_queries(sessions=1, reads=1)
+    assert queries(client, url, cold=False) == 6 + shared_cache_queries(sessions=1, reads=1)

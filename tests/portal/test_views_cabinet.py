@@ -4,6 +4,7 @@ import pytest
 
 from messages.models import Notification
 from tests.factories import answered, registered, submit
+from tests.sharedcache import shared_cache_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,9 @@ def test_cabinet_query_count_does_not_grow(
     for i in range(rows):
         (registered if i % 2 else submit)(citizen, category, **({"moderator": moderator} if i % 2 else {}))
     client.force_login(citizen)
-    # session, user, count, page (with last event annotations), «Вы следите» (count: none),
-    # header: unread + official
-    with django_assert_num_queries(7):
+    # user, count, page (with last event annotations), «Вы следите» (count: none), header: unread +
+    # official; the session (tests/sharedcache.py)
+    with django_assert_num_queries(6 + shared_cache_queries(sessions=1)):
         response = client.get("/cabinet/")
     assert len(response.context["page"].object_list) == rows
 
@@ -102,8 +103,8 @@ def test_notifications_query_count_does_not_grow(
     for _ in range(rows):
         registered(citizen, category, moderator)  # two notifications each
     client.force_login(citizen)
-    # session, user, count, page (with message and event), header: unread + official
-    with django_assert_num_queries(6):
+    # user, count, page (with message and event), header: unread + official; the session
+    with django_assert_num_queries(5 + shared_cache_queries(sessions=1)):
         response = client.get("/cabinet/notifications/")
     assert len(response.context["page"].object_list) == 2 * rows
 

@@ -13,6 +13,7 @@ from messages import services
 from messages.models import MessageFollow, Notification
 from messages.unfollow import MAX_AGE, SALT, unfollow_token
 from tests.factories import UserFactory, answered, registered, submit
+from tests.sharedcache import shared_cache_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -172,8 +173,9 @@ def test_the_cabinet_queries_do_not_grow_with_follows(
     for _ in range(rows):
         services.message_follow(message=registered(citizen, category, moderator), user=other_citizen)
     client.force_login(other_citizen)
-    # session, user, my messages (count + page: none), follows (count + page), header: unread + official
-    with django_assert_num_queries(7):
+    # user, my messages (count + page: none), follows (count + page), header: unread + official; the
+    # session (tests/sharedcache.py)
+    with django_assert_num_queries(6 + shared_cache_queries(sessions=1)):
         response = client.get("/cabinet/")
     assert len(response.context["follows"].object_list) == rows
 

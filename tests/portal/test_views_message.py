@@ -7,6 +7,7 @@ from django.urls import reverse
 from messages import services
 from messages.models import Support
 from tests.factories import answered, processed_photos, registered, submit
+from tests.sharedcache import shared_cache_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -115,9 +116,9 @@ def test_message_page_query_count_is_constant(
         if i < answers - 1:
             services.message_rate(message=message, actor=citizen, positive=False, remarks="Не сделано")
     client.force_login(citizen)
-    # session, user, official (scope), message, answers(+rating), attachments, documents, photos, events,
-    # unread
-    with django_assert_num_queries(10):
+    # user, official (scope), message, answers(+rating), attachments, documents, photos, events, unread;
+    # the session (tests/sharedcache.py)
+    with django_assert_num_queries(9 + shared_cache_queries(sessions=1)):
         response = client.get(page_url(message))
     assert len(response.context["answers"]) == answers
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from stats.services import refresh_rollups
 from tests.factories import answered, registered, submit
+from tests.sharedcache import shared_cache_queries
 
 from .conftest import NOW
 
@@ -223,14 +224,13 @@ def test_public_page_queries_do_not_grow(
     client, world, citizen, moderator, executor, n, django_assert_num_queries
 ):
     _make(n, world, citizen, moderator, executor)
-    # the refresh time (the cache key), a guest's whole page (missing), the report and the period form
-    # (one read, missing), the report's 7, and keeping the form, the report and the page: the database
-    # cache's set is 5 queries each (a count for culling, a savepoint, a look-up, the insert, the
-    # release). With Redis the cache's reads and writes are no queries.
-    with django_assert_num_queries(1 + 1 + 1 + 7 + 3 * 5):
+    # the refresh time (the cache key), the report's 7; of the shared cache (tests/sharedcache.py): a
+    # guest's whole page (missing), the report and the period form (one read, missing), and keeping the
+    # form, the report and the page
+    with django_assert_num_queries(1 + 7 + shared_cache_queries(reads=2, sets=3)):
         assert client.get(PUBLIC).status_code == 200
     # the same page again within the minute: the refresh time and the guest's whole page
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1 + shared_cache_queries(reads=1)):
         assert client.get(PUBLIC).status_code == 200
 
 
@@ -240,12 +240,13 @@ def test_staff_page_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # session, user, the official with its organisation (one query, issue 14); the refresh time, the
-    # official's whole page (missing), the report and the period form (one read, missing), the report's
-    # 7, keeping the form, the report and the page (the database cache's 5 queries a set, see above)
-    with django_assert_num_queries(3 + 1 + 1 + 1 + 7 + 3 * 5):
+    # user, the official with its organisation (one query, issue 14); the refresh time, the report's 7;
+    # of the shared cache: the session, the official's whole page (missing), the report and the period
+    # form (one read, missing), keeping the form, the report and the page
+    with django_assert_num_queries(2 + 1 + 7 + shared_cache_queries(sessions=1, reads=2, sets=3)):
         assert client.get(STAFF).status_code == 200
-    with django_assert_num_queries(5):  # session, user, official; the refresh time, the official's page
+    # user, official; the refresh time; the session, the official's page
+    with django_assert_num_queries(2 + 1 + shared_cache_queries(sessions=1, reads=1)):
         assert client.get(STAFF).status_code == 200
 
 
@@ -255,12 +256,13 @@ def test_drilldown_queries_do_not_grow(
 ):
     _make(n, world, citizen, moderator, executor)
     client.force_login(moderator)
-    # session, user, the official with its organisation; the refresh time, the official's kept page
-    # (missing); the stored facts, which of them are in the official's scope; the page's messages;
-    # keeping the page (the database cache's 5 queries a set, see above)
-    with django_assert_num_queries(3 + 1 + 1 + 3 + 5):
+    # user, the official with its organisation; the refresh time; the stored facts, which of them are in
+    # the official's scope; the page's messages; of the shared cache: the session, the official's kept
+    # page (missing), keeping the page
+    with django_assert_num_queries(2 + 1 + 3 + shared_cache_queries(sessions=1, reads=1, sets=1)):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
-    with django_assert_num_queries(3 + 1 + 1):  # the same list within the minute: the kept page
+    # the same list within the minute: the kept page
+    with django_assert_num_queries(2 + 1 + shared_cache_queries(sessions=1, reads=1)):
         assert client.get(DRILL, {"metric": "received"}).status_code == 200
 
 
