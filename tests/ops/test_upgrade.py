@@ -130,13 +130,8 @@ def test_upgrade_from_the_previous_release_then_smoke_requests(tmp_path):
             assert result.returncode == 0, (step, result.stdout, result.stderr)
         assert "No migrations to apply" in manage("migrate", "--noinput", env=env).stdout
 
-        port = free_port()
         log = tmp_path / "web.log"
-        with log.open("wb") as log_file:
-            web = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "zarechny.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True,
-            )  # fmt: skip
+        web, port = start_gunicorn(env, log)
         try:
             run_smoke(old, port, web, tmp_path)
         except AssertionError as failure:
@@ -145,6 +140,27 @@ def test_upgrade_from_the_previous_release_then_smoke_requests(tmp_path):
         finally:
             stop(web)
         assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def start_gunicorn(env, log, attempts=3):
+    """gunicorn on a free port. The port is free when asked for but may be taken by another process before
+    gunicorn binds it: then gunicorn exits at once saying so, and another port is tried."""
+    for _ in range(attempts):
+        port = free_port()
+        with log.open("wb") as log_file:
+            web = subprocess.Popen(
+                [PYTHON, "-m", "gunicorn", "zarechny.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True,
+            )  # fmt: skip
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", web)
+        except AssertionError:
+            stop(web)
+            if "Address already in use" in log.read_text():
+                continue
+            raise AssertionError(f"gunicorn did not start:\n{log.read_text()[-5000:]}") from None
+        return web, port
+    raise AssertionError(f"no free port for gunicorn in {attempts} attempts")
 
 
 def run_smoke(old, port, web, tmp_path):
