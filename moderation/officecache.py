@@ -18,9 +18,9 @@ answer (Redis down: zarechny/cache.py fails open) there is no version and nothin
 
 Whole pages (`kept_page`): the office home, the queues and the review page are kept as rendered, per
 official (with the role and organisation its guard read), per path and query string, per office
-version and per minute (their deadlines), in the same process cache. The lookup runs inside the view, after `official_required` (login, an active account, the
-official's row, the second factor) ran for this request: a kept page is never a way round a guard. The
-page holds only what this official sees at this minute; the one per-request part, the CSRF token of its
+version and per minute (their deadlines), in the same process cache. The lookup runs inside the view,
+after `official_required` (login, an active account, the official's row, the second factor) ran for
+this request: a kept page is never a way round a guard. The page holds only what this official sees at this minute; the one per-request part, the CSRF token of its
 forms (the logout button, the decision forms), is kept as a placeholder and put in per request
 (zarechny/guestpages.py). A request with flash messages pending renders them, and its page is neither
 served from nor kept; so is a page that is not a plain 200 or that sets a cookie. What the pages show
