@@ -21,6 +21,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
@@ -201,6 +202,17 @@ def _guest_token(request):
     return request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
 
 
+def _first_guest_token(request) -> str:
+    """The identity a guest's first support mints (§7.5). It is derived from the CSRF cookie the form was
+    posted with, so the same POST sent again after its answer was lost (the connection dropped, the node
+    died before the guest cookie arrived) is the same guest and counts once; without that cookie (a client
+    that skipped the CSRF check in tests) a random one. Only the server can derive it (the secret key)."""
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    if csrf_secret:
+        return salted_hmac(GUEST_COOKIE_SALT, csrf_secret, algorithm="sha256").hexdigest()
+    return services.new_guest_token()
+
+
 def _message_page(request, message, *, rating_form=None, csrf_token=None):
     """The message page. What everyone but the author sees of a public message is a shared fragment
     (pagecache), so the photos, answers and timeline below are lazy: read only when the fragment has
@@ -376,7 +388,7 @@ def message_support(request, number):
     if wants_json:  # the submit form's «Поддержать» (issue 15): the same service and limits, no page
         response = JsonResponse({}, json_dumps_params=RU)
     if user is None and guest_token is None:
-        guest_token = services.new_guest_token()
+        guest_token = _first_guest_token(request)
         response.set_signed_cookie(
             GUEST_COOKIE,
             guest_token,

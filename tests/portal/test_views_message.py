@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from messages import services
@@ -224,6 +225,41 @@ def test_guest_supports_once_with_a_cookie(client, citizen, moderator, category)
     message.refresh_from_db()
     assert message.support_count == 1
     assert "Вы поддержали это сообщение" in client.get(page_url(message)).content.decode()
+
+
+def guest_with_csrf_cookie(message):
+    """A browser-like guest: CSRF checks enforced, the message page read first (it sets the CSRF cookie)."""
+    guest = Client(enforce_csrf_checks=True)
+    assert guest.get(page_url(message)).status_code == 200
+    return guest
+
+
+def post_support_as_a_form(guest, message):
+    return guest.post(support_url(message), {"csrfmiddlewaretoken": guest.cookies["csrftoken"].value})
+
+
+def test_a_guest_support_sent_again_after_its_answer_was_lost_counts_once(citizen, moderator, category):
+    # The scale-out test's round 2: the node died after saving the support, before the guest cookie
+    # reached the browser; the browser sends the same POST (same CSRF cookie, no guest cookie) again.
+    message = registered(citizen, category, moderator)
+    guest = guest_with_csrf_cookie(message)
+    first = post_support_as_a_form(guest, message)
+    assert first.status_code == 302 and "zg_guest" in first.cookies
+    del guest.cookies["zg_guest"]  # the answer never arrived
+    again = post_support_as_a_form(guest, message)
+    assert again.status_code == 302
+    assert "уже поддержали" in guest.get(again["Location"]).content.decode()
+    message.refresh_from_db()
+    assert message.support_count == 1 == Support.objects.filter(message=message).count()
+
+
+def test_two_guests_each_with_their_own_csrf_cookie_count_twice(citizen, moderator, category):
+    message = registered(citizen, category, moderator)
+    for _ in range(2):
+        response = post_support_as_a_form(guest_with_csrf_cookie(message), message)
+        assert response.status_code == 302 and "zg_guest" in response.cookies
+    message.refresh_from_db()
+    assert message.support_count == 2 == Support.objects.filter(message=message).count()
 
 
 def test_forged_guest_cookie_is_ignored(client, citizen, moderator, category):
