@@ -60,6 +60,7 @@ RU = {"ensure_ascii": False}
 NEAR_RADIUS_M = 500  # «Рядом со мной»: the list holds the messages this close, nearest first
 GUEST_COOKIE = "zg_guest"
 GUEST_COOKIE_SALT = "portal.guest-support"
+GUEST_FROM_CSRF_SALT = "portal.guest-support.from-csrf-cookie"  # its own salt: not the cookie signature's
 GUEST_COOKIE_AGE = 2 * 365 * 24 * 3600
 # What the author sees in the timeline besides the public kinds: their own path through moderation.
 AUTHOR_EXTRA_KINDS = (MessageEvent.Kind.SUBMITTED, MessageEvent.Kind.REJECTED, MessageEvent.Kind.RESUBMITTED)
@@ -209,7 +210,7 @@ def _first_guest_token(request) -> str:
     that skipped the CSRF check in tests) a random one. Only the server can derive it (the secret key)."""
     csrf_secret = request.META.get("CSRF_COOKIE")
     if csrf_secret:
-        return salted_hmac(GUEST_COOKIE_SALT, csrf_secret, algorithm="sha256").hexdigest()
+        return salted_hmac(GUEST_FROM_CSRF_SALT, csrf_secret, algorithm="sha256").hexdigest()
     return services.new_guest_token()
 
 
